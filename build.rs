@@ -1,0 +1,5 @@
+//! Rebuild when a blueprint changes: `include_dir!` alone does not tell Cargo (include_dir #77).
+
+fn main() {
+    println!("cargo:rerun-if-changed=blueprints");
+}

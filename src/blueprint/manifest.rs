@@ -1,0 +1,168 @@
+//! The `blueprint.toml` format (serde only; checks that need more than one field live in `catalog`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A blueprint's manifest. Unknown fields are errors so a typo never goes unnoticed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Manifest {
+    /// The foundation id; must equal the folder name.
+    pub(crate) id: String,
+    /// Semver version, recorded in `.scaffold/state.toml` when applied.
+    pub(crate) version: semver::Version,
+    /// One line shown by `scaffold list`.
+    pub(crate) summary: String,
+    /// One line saying why a team wants it, shown in the picker.
+    pub(crate) why: String,
+    /// Stages for which `init` preselects it.
+    #[serde(default)]
+    pub(crate) recommended: Vec<String>,
+    /// Questions of this blueprint, asked after the common ones.
+    #[serde(default)]
+    pub(crate) questions: Vec<Question>,
+    /// The files it writes.
+    #[serde(default)]
+    pub(crate) files: Vec<FileSpec>,
+    /// What a human must do after it is applied.
+    #[serde(default)]
+    pub(crate) next_steps: Vec<NextStep>,
+}
+
+/// One question: free text (with an optional pattern) or a choice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Question {
+    /// The answer's key, as used by `--set key=value` and in templates.
+    pub(crate) key: String,
+    /// The text of the prompt.
+    pub(crate) prompt: String,
+    /// How to answer it without a terminal; defaults to `key=<value>`.
+    #[serde(default)]
+    pub(crate) help: Option<String>,
+    /// Taken by `--yes` and preselected in prompts; may use `{{answers}}`.
+    #[serde(default)]
+    pub(crate) default: Option<String>,
+    /// The allowed answers, if it is a choice.
+    #[serde(default)]
+    pub(crate) choices: Option<Vec<String>>,
+    /// A regex a free-text answer must match.
+    #[serde(default)]
+    pub(crate) pattern: Option<String>,
+    /// Ask only when every listed answer matches.
+    #[serde(default)]
+    pub(crate) when: When,
+}
+
+/// One file of a blueprint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileSpec {
+    /// Path under the blueprint's `templates/`; `.hbs` means rendered, anything else is copied.
+    pub(crate) template: String,
+    /// Target path in the repo, may be templated.
+    pub(crate) path: String,
+    /// Write it only when every listed answer matches.
+    #[serde(default)]
+    pub(crate) when: When,
+    /// Make it executable.
+    #[serde(default)]
+    pub(crate) executable: bool,
+    /// Whether it owns the whole file or a marked block in it.
+    #[serde(default)]
+    pub(crate) mode: Mode,
+    /// Block mode: the comment prefix of the begin/end markers.
+    #[serde(default)]
+    pub(crate) comment: Option<String>,
+}
+
+/// How much of a file a blueprint owns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Mode {
+    /// The whole file.
+    #[default]
+    File,
+    /// A block between markers, in a file the team also edits.
+    Block,
+}
+
+/// A step a human must take after applying.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NextStep {
+    /// The text, may be templated.
+    pub(crate) text: String,
+    /// Show it only when every listed answer matches.
+    #[serde(default)]
+    pub(crate) when: When,
+}
+
+/// A condition on answers: every key must equal the value, or be one of the list.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct When(pub(crate) BTreeMap<String, OneOrMany>);
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub(crate) fn values(&self) -> &[String] {
+        match self {
+            OneOrMany::One(v) => std::slice::from_ref(v),
+            OneOrMany::Many(vs) => vs,
+        }
+    }
+}
+
+impl When {
+    /// True when the answers satisfy every key; an unanswered key never matches.
+    pub(crate) fn matches(&self, answers: &BTreeMap<String, String>) -> bool {
+        self.0.iter().all(|(key, allowed)| {
+            answers
+                .get(key)
+                .is_some_and(|answer| allowed.values().iter().any(|v| v == answer))
+        })
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn when_matches_one_value_or_any_of_a_list() {
+        let when: When =
+            toml::from_str("ci = \"github\"\nstage = [\"seed\", \"series-a\"]").unwrap();
+        assert!(when.matches(&answers(&[("ci", "github"), ("stage", "seed")])));
+        assert!(!when.matches(&answers(&[("ci", "gitlab"), ("stage", "seed")])));
+        assert!(!when.matches(&answers(&[("ci", "github"), ("stage", "growth")])));
+        assert!(!when.matches(&answers(&[("ci", "github")])));
+        assert!(When::default().matches(&answers(&[])));
+    }
+
+    #[test]
+    fn unknown_manifest_fields_are_errors() {
+        let err = toml::from_str::<Manifest>(
+            "id = \"x\"\nversion = \"1.0.0\"\nsummary = \"s\"\nwhy = \"w\"\nrecomended = []\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `recomended`"), "{err}");
+    }
+}

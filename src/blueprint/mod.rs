@@ -1,0 +1,5 @@
+//! Blueprints: the manifest format, the embedded catalog, and rendering.
+
+pub(crate) mod catalog;
+pub(crate) mod manifest;
+pub(crate) mod render;

@@ -1,0 +1,392 @@
+//! The pipeline `init` and `add` share: answer, choose, render, plan, then print or apply, then
+//! record. Nothing is written before the whole plan is known and free of unresolved conflicts.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::answers::{self, Resolver};
+use crate::apply;
+use crate::blueprint::catalog::{Blueprint, Catalog};
+use crate::blueprint::render::{self, Extras};
+use crate::config::Config;
+use crate::detect::{self, Detected};
+use crate::error::{ConflictPath, Error, Result};
+use crate::exit::ExitStatus;
+use crate::plan::{self, Action, Plan};
+use crate::prompt::{Prompter, Terminal};
+use crate::questions::{self, COMMON_KEYS};
+use crate::state::{self, Applied, FileRecord, State};
+
+/// Which foundations a run lays.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Selection<'a> {
+    /// `init`: `--only`, or the stage's recommendation (offered in a picker on a terminal).
+    Init { only: Option<&'a [String]> },
+    /// `add`: exactly these.
+    Add { ids: &'a [String] },
+}
+
+pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>) -> Result<ExitStatus> {
+    let catalog = Catalog::embedded()?;
+    match selection {
+        Selection::Init { only: Some(ids) } | Selection::Add { ids } => {
+            catalog.select(ids)?;
+        }
+        Selection::Init { only: None } => {}
+    }
+    let mut state = State::load(&config.root)?;
+    let detected = detect::detect(&config.root);
+    let common = questions::common();
+    let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage)?;
+    answers::check_provided(&provided, &common, &catalog)?;
+
+    let mut terminal = Terminal::new();
+    let mut resolver = Resolver {
+        provided: &provided,
+        recorded: recorded_answers(&state),
+        defaults: defaults(&config.root, &detected),
+        yes: config.yes,
+        prompter: if config.interactive {
+            Some(&mut terminal as &mut dyn Prompter)
+        } else {
+            None
+        },
+        answers: BTreeMap::new(),
+        missing: Vec::new(),
+    };
+    for question in &common {
+        resolver.resolve(question)?;
+    }
+
+    let handmade_ci: Vec<&String> = detected
+        .ci_files
+        .iter()
+        .filter(|f| !state.foundations.values().any(|a| a.files.contains_key(*f)))
+        .collect();
+    let chosen: Vec<&Blueprint> = match selection {
+        Selection::Init { only: Some(ids) } | Selection::Add { ids } => catalog.select(ids)?,
+        Selection::Init { only: None } => {
+            if !resolver.missing.is_empty() {
+                return Err(Error::MissingAnswers {
+                    missing: resolver.missing,
+                });
+            }
+            let stage = &resolver.answers["stage"];
+            let recommended: Vec<bool> = catalog
+                .blueprints()
+                .iter()
+                .map(|b| {
+                    b.manifest.recommended.contains(stage)
+                        && !(b.manifest.id == "ci" && !handmade_ci.is_empty())
+                })
+                .collect();
+            if let Some(ci) = catalog.get("ci") {
+                if ci.manifest.recommended.contains(stage) && !handmade_ci.is_empty() {
+                    eprintln!(
+                        "note: `ci` is not recommended because this repo already has CI ({}); add it with --only if you want it",
+                        handmade_ci.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    );
+                }
+            }
+            let picked: Vec<usize> = match resolver.prompter.as_deref_mut() {
+                Some(prompter) if !config.yes => {
+                    let items: Vec<String> = catalog
+                        .blueprints()
+                        .iter()
+                        .map(|b| format!("{:<15} {}", b.manifest.id, b.manifest.why))
+                        .collect();
+                    prompter.multi_select(
+                        &format!("Foundations to lay (recommended for {stage} are checked)"),
+                        &items,
+                        &recommended,
+                    )?
+                }
+                _ => (0..recommended.len()).filter(|i| recommended[*i]).collect(),
+            };
+            picked.into_iter().map(|i| &catalog.blueprints()[i]).collect()
+        }
+    };
+    if chosen.is_empty() {
+        return Err(Error::NothingSelected { known: catalog.ids() });
+    }
+    for blueprint in &chosen {
+        for question in &blueprint.manifest.questions {
+            resolver.resolve(question)?;
+        }
+    }
+    let mut prompter = resolver.prompter.take();
+    let answers = resolver.finish()?;
+
+    // Render every chosen blueprint, then plan the whole run at once.
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let mut next_adr = highest_adr(&config.root);
+    let mut files = Vec::new();
+    let mut next_steps: Vec<String> = Vec::new();
+    let mut applied = Vec::new();
+    for blueprint in &chosen {
+        let id = &blueprint.manifest.id;
+        let previous = state.foundations.get(id);
+        let adr_number = previous
+            .and_then(|p| p.adr.as_deref())
+            .and_then(adr_number_of)
+            .unwrap_or_else(|| {
+                next_adr += 1;
+                next_adr
+            });
+        let date = previous.map_or(today.clone(), |p| p.applied.clone());
+        let own = own_answers(blueprint, &answers);
+        let rendered = render::render(
+            blueprint,
+            &own,
+            &Extras {
+                adr_number,
+                date: &date,
+                shared: &catalog.shared,
+            },
+        )?;
+        for step in rendered.next_steps {
+            if !next_steps.contains(&step) {
+                next_steps.push(step);
+            }
+        }
+        let adr = rendered
+            .files
+            .iter()
+            .find(|f| f.is_adr)
+            .map(|f| f.path.clone());
+        applied.push((
+            id.clone(),
+            Applied {
+                version: blueprint.manifest.version.clone(),
+                source: blueprint.source.clone(),
+                applied: date,
+                adr,
+                answers: own,
+                files: BTreeMap::new(),
+            },
+        ));
+        files.extend(rendered.files);
+    }
+    let mut plan = Plan::compute(&config.root, files, &state)?;
+
+    println!("{}", describe(&answers, &chosen));
+    if config.dry_run {
+        print!("{plan}");
+        print!("{}", plan.diffs());
+        println!("dry run: nothing was written");
+        return Ok(ExitStatus::Success);
+    }
+
+    resolve_conflicts(&mut plan, config.force, prompter.as_deref_mut())?;
+
+    for (id, mut record) in applied {
+        for change in &plan.changes {
+            for part in change.parts.iter().filter(|p| p.foundation == id) {
+                record.files.insert(
+                    change.path.clone(),
+                    FileRecord {
+                        sha256: state::hash(&part.content),
+                        mode: part.mode,
+                    },
+                );
+            }
+        }
+        state.foundations.insert(id, record);
+    }
+    for key in COMMON_KEYS {
+        state.answers.insert(key.to_owned(), answers[key].clone());
+    }
+    let previous_state = State::load(&config.root)?;
+    if !plan.writes_anything() && previous_state == state {
+        println!(
+            "nothing to do: all {} files are up to date",
+            plan.changes.len()
+        );
+        return Ok(ExitStatus::Success);
+    }
+    print!("{plan}");
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .to_string();
+    let done = apply::apply(&config.root, &plan, &stamp)?;
+    apply::record(&config.root, &plan, &state)?;
+    println!(
+        "wrote {} file{}; review them and commit them with .scaffold/",
+        done.written,
+        if done.written == 1 { "" } else { "s" }
+    );
+    for backup in &done.backups {
+        println!(
+            "saved your previous version as {}",
+            backup
+                .strip_prefix(&config.root)
+                .unwrap_or(backup)
+                .display()
+        );
+    }
+    if !next_steps.is_empty() {
+        println!("\nnext steps:");
+        for (i, step) in next_steps.iter().enumerate() {
+            println!("  {}. {step}", i + 1);
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Conflicts are overwritten with `--force`, decided one by one on a terminal, and refused otherwise.
+fn resolve_conflicts(
+    plan: &mut Plan,
+    force: bool,
+    mut prompter: Option<&mut dyn Prompter>,
+) -> Result<()> {
+    let conflicts: Vec<ConflictPath> = plan
+        .conflicts()
+        .map(|c| ConflictPath {
+            path: c.path.clone(),
+            foundation: c.foundations(),
+        })
+        .collect();
+    if conflicts.is_empty() {
+        return Ok(());
+    }
+    if force {
+        for change in &mut plan.changes {
+            if change.action == Action::Conflict {
+                change.action = Action::Overwrite;
+            }
+        }
+        return Ok(());
+    }
+    let Some(prompter) = prompter.as_deref_mut() else {
+        return Err(Error::Conflicts { paths: conflicts });
+    };
+    let options = [
+        "keep mine".to_owned(),
+        "overwrite (yours is saved under .scaffold/backup/)".to_owned(),
+        "show diff".to_owned(),
+    ];
+    for change in &mut plan.changes {
+        if change.action != Action::Conflict {
+            continue;
+        }
+        loop {
+            let pick = prompter.select(
+                &format!("{} changed since scaffold wrote it", change.path),
+                &options,
+                0,
+            )?;
+            match pick {
+                0 => change.action = Action::Keep,
+                1 => change.action = Action::Overwrite,
+                _ => {
+                    eprint!("{}", plan::diff(change));
+                    continue;
+                }
+            }
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The common answers and the blueprint's own.
+fn own_answers(blueprint: &Blueprint, answers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    answers
+        .iter()
+        .filter(|(k, _)| {
+            COMMON_KEYS.contains(&k.as_str())
+                || blueprint.manifest.questions.iter().any(|q| q.key == **k)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Answers recorded by earlier runs: the common ones and every foundation's own.
+fn recorded_answers(state: &State) -> BTreeMap<String, String> {
+    let mut out = state.answers.clone();
+    for applied in state.foundations.values() {
+        for (k, v) in &applied.answers {
+            out.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    out
+}
+
+/// Defaults of the common questions: what detection found, else the documented fallbacks.
+fn defaults(root: &Path, detected: &Detected) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(name) = root.file_name().map(|n| n.to_string_lossy().into_owned()) {
+        let question = &questions::common()[0];
+        if questions::check(question, &name).is_ok() {
+            out.insert("project_name".to_owned(), name);
+        }
+    }
+    out.insert("stage".to_owned(), "seed".to_owned());
+    out.insert("ci".to_owned(), detected.ci.unwrap_or("github").to_owned());
+    if let Some(language) = detected.language {
+        out.insert("language".to_owned(), language.to_owned());
+    }
+    out.insert("cloud".to_owned(), detected.cloud.unwrap_or("none").to_owned());
+    out.insert(
+        "database".to_owned(),
+        detected.database.unwrap_or("none").to_owned(),
+    );
+    out
+}
+
+/// The number of an ADR file name such as `0007-ci-cd-pipeline.md`.
+fn adr_number_of(path: &str) -> Option<u32> {
+    let name = path.rsplit('/').next()?;
+    let digits = name.get(..4)?;
+    if name.as_bytes().get(4) == Some(&b'-') && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// The highest ADR number already in `docs/adr/`, or 0.
+fn highest_adr(root: &Path) -> u32 {
+    std::fs::read_dir(root.join("docs/adr"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| adr_number_of(&e.file_name().to_string_lossy()))
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
+}
+
+fn describe(answers: &BTreeMap<String, String>, chosen: &[&Blueprint]) -> String {
+    let mut out = format!(
+        "scaffold: {} ({} stage; {} on {}, cloud {}, database {})",
+        answers["project_name"],
+        answers["stage"],
+        answers["language"],
+        answers["ci"],
+        answers["cloud"],
+        answers["database"]
+    );
+    for b in chosen {
+        out.push_str(&format!(
+            "\n  {} {}: {}",
+            b.manifest.id, b.manifest.version, b.manifest.why
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adr_numbers_are_read_from_file_names() {
+        assert_eq!(adr_number_of("docs/adr/0007-ci-cd-pipeline.md"), Some(7));
+        assert_eq!(adr_number_of("0012-x.md"), Some(12));
+        assert_eq!(adr_number_of("docs/adr/README.md"), None);
+        assert_eq!(adr_number_of("docs/adr/12-x.md"), None);
+    }
+}

@@ -1,0 +1,96 @@
+//! Turns the parsed command line into a `Config`: the only place that reads the current directory
+//! and whether a terminal is attached.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::answers::parse_set;
+use crate::cli::CommonArgs;
+use crate::error::{Error, Result};
+
+/// What `init` and `add` need to know about how they were called.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// The repository root, absolute.
+    pub(crate) root: PathBuf,
+    /// Whether questions may be asked (a terminal on stdin and stderr).
+    pub(crate) interactive: bool,
+    /// `--yes`: take defaults instead of asking.
+    pub(crate) yes: bool,
+    /// `--dry-run`: print the plan, write nothing.
+    pub(crate) dry_run: bool,
+    /// `--force`: overwrite conflicts after backing them up.
+    pub(crate) force: bool,
+    /// `--set` pairs, in order.
+    pub(crate) sets: Vec<(String, String)>,
+    /// `--answers FILE`.
+    pub(crate) answers_file: Option<PathBuf>,
+}
+
+impl Config {
+    pub(crate) fn from_args(args: &CommonArgs) -> Result<Config> {
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        Self::build(args, interactive)
+    }
+
+    fn build(args: &CommonArgs, interactive: bool) -> Result<Config> {
+        let root = std::path::absolute(&args.dir).map_err(|source| Error::Read {
+            path: args.dir.clone(),
+            source,
+        })?;
+        if !root.is_dir() {
+            return Err(Error::NotADirectory { path: args.dir.clone() });
+        }
+        let sets = args
+            .set
+            .iter()
+            .map(|s| parse_set(s))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Config {
+            root,
+            interactive,
+            yes: args.yes,
+            dry_run: args.dry_run,
+            force: args.force,
+            sets,
+            answers_file: args.answers.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(dir: &str, set: &[&str]) -> CommonArgs {
+        CommonArgs {
+            dir: dir.into(),
+            set: set.iter().map(|s| (*s).to_owned()).collect(),
+            answers: None,
+            yes: false,
+            dry_run: false,
+            force: false,
+        }
+    }
+
+    #[test]
+    fn set_pairs_are_split_on_the_first_equals_sign() {
+        let config = Config::build(&args(".", &["stage=seed", "x=a=b"]), false).unwrap();
+        assert_eq!(
+            config.sets,
+            [("stage".into(), "seed".into()), ("x".into(), "a=b".into())]
+        );
+        assert!(config.root.is_absolute());
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let err = Config::build(&args(".", &["stage"]), false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`stage` is not of the form KEY=VALUE (e.g. `--set language=node`)"
+        );
+        let err = Config::build(&args("/nonexistent/x", &[]), false).unwrap_err();
+        assert_eq!(err.to_string(), "`/nonexistent/x` is not a directory");
+    }
+}

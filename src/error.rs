@@ -1,0 +1,192 @@
+//! The one error type of `scaffold`: every variant carries the data a user needs to act on it.
+
+use std::path::PathBuf;
+
+use crate::exit::ExitStatus;
+
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where an answer came from, so an error can point at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// `--set key=value` (or `--stage`).
+    Flag,
+    /// A line of an `--answers` file.
+    AnswersFile { path: PathBuf, line: usize },
+    /// The recorded answers in `.scaffold/state.toml`.
+    State,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Flag => write!(f, "--set"),
+            Origin::AnswersFile { path, line } => write!(f, "`{}` line {line}", path.display()),
+            Origin::State => write!(f, "`.scaffold/state.toml`"),
+        }
+    }
+}
+
+/// A question that has no answer, with an example of how to give one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Missing {
+    pub(crate) key: String,
+    pub(crate) example: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Error {
+    #[error("`{arg}` is not of the form KEY=VALUE (e.g. `--set language=node`)")]
+    SetSyntax { arg: String },
+
+    #[error("unknown key `{key}` ({origin}); known keys: {}", known.join(", "))]
+    UnknownKey {
+        key: String,
+        origin: Origin,
+        known: Vec<String>,
+    },
+
+    #[error("invalid value `{value}` for `{key}` ({origin}): {expected}")]
+    BadValue {
+        key: String,
+        value: String,
+        origin: Origin,
+        expected: String,
+    },
+
+    #[error("`{key}` is given twice ({first} and {second})")]
+    DuplicateKey {
+        key: String,
+        first: Origin,
+        second: Origin,
+    },
+
+    #[error("cannot read answers file `{}`: {source}", path.display())]
+    AnswersRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("invalid answers file `{}` line {line}: {message}", path.display())]
+    AnswersSyntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
+    #[error("{} missing and there is no terminal to ask:\n{}\nanswer with --set KEY=VALUE, an --answers file, or --yes to take the defaults",
+        if missing.len() == 1 { "an answer is" } else { "answers are" },
+        missing.iter().map(|m| format!("  {:<22} e.g. --set {}", m.key, m.example)).collect::<Vec<_>>().join("\n"))]
+    MissingAnswers { missing: Vec<Missing> },
+
+    #[error("unknown foundation `{id}`; available: {}", known.join(", "))]
+    UnknownFoundation { id: String, known: Vec<String> },
+
+    #[error("no foundation selected; choose some with --only ID,ID (available: {})", known.join(", "))]
+    NothingSelected { known: Vec<String> },
+
+    #[error("`{}` is not a directory", path.display())]
+    NotADirectory { path: PathBuf },
+
+    #[error("blueprint `{blueprint}`: invalid `{file}`: {message}")]
+    Manifest {
+        blueprint: String,
+        file: String,
+        message: String,
+    },
+
+    #[error("blueprint `{blueprint}`: template `{template}`{}: {message}",
+        line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Template {
+        blueprint: String,
+        template: String,
+        line: Option<usize>,
+        message: String,
+    },
+
+    #[error("blueprint `{blueprint}`: rendered path `{path}` {reason}")]
+    UnsafePath {
+        blueprint: String,
+        path: String,
+        reason: &'static str,
+    },
+
+    #[error("blueprints `{first}` and `{second}` both write `{path}`")]
+    PathClash {
+        path: String,
+        first: String,
+        second: String,
+    },
+
+    #[error("{} changed since scaffold wrote {}; nothing was written:\n{}\nkeep your version by leaving the foundation out (--only ...), or overwrite with --force (the old content is saved under .scaffold/backup/)",
+        if paths.len() == 1 { "a file was" } else { "files were" },
+        if paths.len() == 1 { "it" } else { "them" },
+        paths.iter().map(|p| format!("  {} (foundation `{}`)", p.path, p.foundation)).collect::<Vec<_>>().join("\n"))]
+    Conflicts { paths: Vec<ConflictPath> },
+
+    #[error("state file `{}` is not valid: {message}", path.display())]
+    StateCorrupt { path: PathBuf, message: String },
+
+    #[error("state file `{}` has format version {found}, this scaffold reads version {supported}: upgrade scaffold",
+        path.display())]
+    StateVersion {
+        path: PathBuf,
+        found: u64,
+        supported: u64,
+    },
+
+    #[error("failed to read `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("failed to write `{}`: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("prompt failed: {source}")]
+    Prompt { source: std::io::Error },
+
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// A conflicting path and the foundation that wants to write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConflictPath {
+    pub(crate) path: String,
+    pub(crate) foundation: String,
+}
+
+
+impl Error {
+    /// The exit status this error ends the process with.
+    pub(crate) fn exit_status(&self) -> ExitStatus {
+        match self {
+            Error::Conflicts { .. } => ExitStatus::Refused,
+            Error::SetSyntax { .. }
+            | Error::UnknownKey { .. }
+            | Error::BadValue { .. }
+            | Error::DuplicateKey { .. }
+            | Error::AnswersRead { .. }
+            | Error::AnswersSyntax { .. }
+            | Error::MissingAnswers { .. }
+            | Error::UnknownFoundation { .. }
+            | Error::NothingSelected { .. }
+            | Error::NotADirectory { .. }
+            | Error::StateCorrupt { .. }
+            | Error::StateVersion { .. } => ExitStatus::BadInput,
+            Error::Interrupted => ExitStatus::Interrupted,
+            Error::Manifest { .. }
+            | Error::Template { .. }
+            | Error::UnsafePath { .. }
+            | Error::PathClash { .. }
+            | Error::Read { .. }
+            | Error::Write { .. }
+            | Error::Prompt { .. } => ExitStatus::Failure,
+        }
+    }
+}

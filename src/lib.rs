@@ -1,0 +1,53 @@
+//! `scaffold`: lays minimal, working infrastructure foundations in a repo from versioned blueprints
+//! embedded in the binary.
+//!
+//! `run` parses the command line, dispatches to a command and prints an error once.
+
+mod answers;
+mod apply;
+mod blueprint;
+mod cli;
+mod commands;
+mod config;
+mod detect;
+mod error;
+mod exit;
+mod plan;
+mod prompt;
+mod questions;
+mod state;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::exit::ExitStatus;
+
+/// Runs scaffold with these arguments (the first is the program name) and returns its exit code.
+pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::BadInput.into()
+            } else {
+                ExitStatus::Success.into()
+            };
+        }
+    };
+    let result = match &cli.command {
+        Command::Init(args) => commands::init::run(args),
+        Command::Add(args) => commands::add::run(args),
+        Command::List(args) => commands::list::run(args),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_status().into()
+        }
+    }
+}

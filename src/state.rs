@@ -1,0 +1,207 @@
+//! `.scaffold/state.toml`: what scaffold applied, with which answers, and a hash of every file it
+//! wrote. The rendered base of each file is kept beside it under `.scaffold/base/<foundation>/`, so a
+//! later upgrade can tell the team's edits from stale output and merge three ways without the old
+//! blueprint. Ordering is stable (`BTreeMap`); the file is rewritten only when it changes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::blueprint::manifest::Mode;
+use crate::error::{Error, Result};
+
+/// The format version this binary reads and writes.
+pub(crate) const FORMAT_VERSION: u64 = 1;
+
+pub(crate) const STATE_DIR: &str = ".scaffold";
+const STATE_FILE: &str = "state.toml";
+
+/// The recorded state of a repo.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct State {
+    /// Format version of this file.
+    pub(crate) version: u64,
+    /// The latest common answers (stage, stack), reused by `add`.
+    #[serde(default)]
+    pub(crate) answers: BTreeMap<String, String>,
+    /// Applied foundations, by id.
+    #[serde(default)]
+    pub(crate) foundations: BTreeMap<String, Applied>,
+}
+
+/// One applied foundation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Applied {
+    /// Blueprint version applied (the base of a later upgrade).
+    pub(crate) version: semver::Version,
+    /// Where the blueprint came from (`embedded`, or a fork).
+    pub(crate) source: String,
+    /// Date first applied, `YYYY-MM-DD` (the ADR's date).
+    pub(crate) applied: String,
+    /// Its ADR, so re-runs keep the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) adr: Option<String>,
+    /// Every answer the blueprint was rendered with.
+    pub(crate) answers: BTreeMap<String, String>,
+    /// Files written, by path.
+    pub(crate) files: BTreeMap<String, FileRecord>,
+}
+
+/// What scaffold wrote to one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileRecord {
+    /// sha256 of what scaffold owns: the whole file, or the inner text of its block.
+    pub(crate) sha256: String,
+    /// Whole file or marked block.
+    pub(crate) mode: Mode,
+}
+
+/// Hex sha256 of some bytes.
+pub(crate) fn hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        use std::fmt::Write;
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+pub(crate) fn path(root: &Path) -> PathBuf {
+    root.join(STATE_DIR).join(STATE_FILE)
+}
+
+/// Where the rendered base of a file is kept.
+pub(crate) fn base_path(root: &Path, foundation: &str, file: &str) -> PathBuf {
+    root.join(STATE_DIR).join("base").join(foundation).join(file)
+}
+
+impl State {
+    /// Reads the state of `root`; a repo without one has an empty state.
+    pub(crate) fn load(root: &Path) -> Result<State> {
+        let path = path(root);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(State {
+                    version: FORMAT_VERSION,
+                    ..State::default()
+                });
+            }
+            Err(source) => return Err(Error::Read { path, source }),
+        };
+        Self::parse(&text, &path)
+    }
+
+    fn parse(text: &str, path: &Path) -> Result<State> {
+        let corrupt = |message: String| Error::StateCorrupt {
+            path: path.to_owned(),
+            message,
+        };
+        let table: toml::Table = toml::from_str(text).map_err(|e| corrupt(oneline(&e)))?;
+        match table.get("version") {
+            Some(toml::Value::Integer(v)) if u64::try_from(*v).is_ok_and(|v| v > FORMAT_VERSION) => {
+                return Err(Error::StateVersion {
+                    path: path.to_owned(),
+                    found: u64::try_from(*v).unwrap_or(u64::MAX),
+                    supported: FORMAT_VERSION,
+                });
+            }
+            Some(toml::Value::Integer(v)) if *v == i64::try_from(FORMAT_VERSION).unwrap_or(1) => {}
+            _ => {
+                return Err(corrupt(format!(
+                    "`version` must be {FORMAT_VERSION}"
+                )));
+            }
+        }
+        toml::from_str(text).map_err(|e| corrupt(oneline(&e)))
+    }
+
+    /// The text this state is saved as.
+    pub(crate) fn to_toml(&self) -> String {
+        let body = toml::to_string(self).expect("state serializes");
+        format!(
+            "# Written by scaffold: what it applied, with which answers, and a hash of each file.\n\
+             # Commit it. `.scaffold/base/` holds what each file looked like when written.\n{body}"
+        )
+    }
+}
+
+fn oneline(e: &toml::de::Error) -> String {
+    e.to_string().trim().replace('\n', " ").replace("  ", " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<State> {
+        State::parse(text, Path::new(".scaffold/state.toml"))
+    }
+
+    #[test]
+    fn round_trips() {
+        let mut state = State {
+            version: FORMAT_VERSION,
+            ..State::default()
+        };
+        state.answers.insert("stage".into(), "seed".into());
+        state.foundations.insert(
+            "ci".into(),
+            Applied {
+                version: semver::Version::new(1, 0, 0),
+                source: "embedded".into(),
+                applied: "2026-11-24".into(),
+                adr: Some("docs/adr/0001-ci.md".into()),
+                answers: BTreeMap::from([("ci".into(), "github".into())]),
+                files: BTreeMap::from([(
+                    ".github/workflows/ci.yml".into(),
+                    FileRecord {
+                        sha256: hash(b"x"),
+                        mode: Mode::File,
+                    },
+                )]),
+            },
+        );
+        assert_eq!(parse(&state.to_toml()).unwrap(), state);
+    }
+
+    #[test]
+    fn a_newer_format_is_a_clear_error() {
+        let err = parse("version = 7\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "state file `.scaffold/state.toml` has format version 7, this scaffold reads version 1: upgrade scaffold"
+        );
+    }
+
+    #[test]
+    fn corrupt_state_is_an_error_not_a_panic() {
+        for text in [
+            "version = ",
+            "nothing = 1",
+            "version = \"1\"",
+            "version = 1\n[foundations.ci]\nversion = \"x\"",
+        ] {
+            let err = parse(text).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("state file `.scaffold/state.toml` is not valid:"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn hashes_are_sha256_hex() {
+        assert_eq!(
+            hash(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
