@@ -24,7 +24,8 @@ pub(crate) enum Action {
     Conflict,
     /// A conflict resolved by overwriting; the old content is backed up first.
     Overwrite,
-    /// A conflict resolved by keeping the team's file.
+    /// The team edited the file and scaffold has nothing new for it, or a conflict was resolved
+    /// by keeping the team's version: it is left as it is.
     Keep,
 }
 
@@ -36,7 +37,7 @@ impl Action {
             Action::Unchanged => "unchanged",
             Action::Conflict => "conflict",
             Action::Overwrite => "overwrite",
-            Action::Keep => "keep",
+            Action::Keep => "kept",
         }
     }
 
@@ -103,12 +104,21 @@ impl Plan {
                     .and_then(|a| a.files.get(&path))
                     .map(|r| r.sha256.as_str())
             };
+            // The team's edits are kept when scaffold has nothing new for the file (what it would
+            // write now is what it wrote last time); they conflict only when both changed.
+            let mut kept = false;
             let (new, conflict) = if parts[0].mode == Mode::File {
                 let part = &parts[0];
-                let conflict = old.as_ref().is_some_and(|old| {
-                    *old != part.content && recorded(&part.foundation) != Some(&hash(old))
-                });
-                (part.content.clone(), conflict)
+                let theirs = |old: &Vec<u8>| *old != part.content && recorded(&part.foundation) != Some(&hash(old));
+                let ours_unchanged = recorded(&part.foundation) == Some(&hash(&part.content));
+                match &old {
+                    Some(old) if theirs(old) && ours_unchanged => {
+                        kept = true;
+                        (old.clone(), false)
+                    }
+                    Some(old) => (part.content.clone(), theirs(old)),
+                    None => (part.content.clone(), false),
+                }
             } else {
                 let mut text = old
                     .as_deref()
@@ -119,10 +129,13 @@ impl Plan {
                     let inner = String::from_utf8_lossy(&part.content);
                     let (next, existing) =
                         splice_block(&text, &part.foundation, &part.comment, &inner);
-                    if let Some(existing) = existing {
-                        if existing != *inner
-                            && recorded(&part.foundation) != Some(&hash(existing.as_bytes()))
-                        {
+                    if let Some(existing) = existing.filter(|e| *e != *inner) {
+                        let record = recorded(&part.foundation);
+                        if record == Some(&hash(part.content.as_slice())) {
+                            kept = true;
+                            continue;
+                        }
+                        if record != Some(&hash(existing.as_bytes())) {
                             conflict = true;
                         }
                     }
@@ -132,6 +145,7 @@ impl Plan {
             };
             let action = match &old {
                 None => Action::Create,
+                Some(old) if *old == new && kept => Action::Keep,
                 Some(old) if *old == new => Action::Unchanged,
                 Some(_) if conflict => Action::Conflict,
                 Some(_) => Action::Update,

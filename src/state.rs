@@ -24,7 +24,7 @@ const STATE_FILE: &str = "state.toml";
 pub(crate) struct State {
     /// Format version of this file.
     pub(crate) version: u64,
-    /// The latest common answers (stage, stack), reused by `add`.
+    /// The latest common answers (stage, stack) and any other answer given, reused by `add`.
     #[serde(default)]
     pub(crate) answers: BTreeMap<String, String>,
     /// Applied foundations, by id.

@@ -177,6 +177,7 @@ pub(crate) fn load(
         .questions
         .iter()
         .map(|q| &q.when)
+        .chain(std::iter::once(&manifest.recommend_when))
         .chain(manifest.files.iter().map(|f| &f.when))
         .chain(manifest.next_steps.iter().map(|s| &s.when));
     for when in whens {

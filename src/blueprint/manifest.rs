@@ -19,6 +19,9 @@ pub(crate) struct Manifest {
     /// Stages for which `init` preselects it.
     #[serde(default)]
     pub(crate) recommended: Vec<String>,
+    /// Further answers the recommendation needs (e.g. a database for backups).
+    #[serde(default)]
+    pub(crate) recommend_when: When,
     /// Questions of this blueprint, asked after the common ones.
     #[serde(default)]
     pub(crate) questions: Vec<Question>,

@@ -77,6 +77,7 @@ pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>
                 .iter()
                 .map(|b| {
                     b.manifest.recommended.contains(stage)
+                        && b.manifest.recommend_when.matches(&resolver.answers)
                         && !(b.manifest.id == "ci" && !handmade_ci.is_empty())
                 })
                 .collect();
@@ -193,8 +194,12 @@ pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>
         }
         state.foundations.insert(id, record);
     }
+    // The common answers, and any other given answer, so a later `add` need not ask again.
     for key in COMMON_KEYS {
         state.answers.insert(key.to_owned(), answers[key].clone());
+    }
+    for (key, given) in &provided {
+        state.answers.insert(key.clone(), given.value.clone());
     }
     let previous_state = State::load(&config.root)?;
     if !plan.writes_anything() && previous_state == state {

@@ -1,0 +1,147 @@
+//! Bad input: a clear, specific message, exit 2, and nothing written. Messages are locked here.
+
+use crate::support::{Repo, SEED_NODE};
+
+#[test]
+fn without_a_terminal_every_missing_answer_is_listed() {
+    let repo = Repo::new();
+    repo.scaffold(&["init", "--set", "stage=seed"])
+        .code(2)
+        .stderr_is(
+            "error: answers are missing and there is no terminal to ask:
+  project_name           e.g. --set project_name=my-app
+  ci                     e.g. --set ci=github|gitlab
+  language               e.g. --set language=rust|node|python|go
+  cloud                  e.g. --set cloud=aws|gcp|none
+  database               e.g. --set database=postgres|mysql|none
+answer with --set KEY=VALUE, an --answers file, or --yes to take the defaults
+",
+        );
+    assert!(repo.files().is_empty());
+}
+
+#[test]
+fn yes_without_a_detected_language_still_needs_the_language() {
+    let repo = Repo::new();
+    repo.scaffold(&["init", "--yes"])
+        .code(2)
+        .stderr_is(
+            "error: an answer is missing and there is no terminal to ask:
+  language               e.g. --set language=rust|node|python|go
+answer with --set KEY=VALUE, an --answers file, or --yes to take the defaults
+",
+        );
+    assert!(repo.files().is_empty());
+}
+
+#[test]
+fn a_bad_value_names_the_key_the_value_and_what_is_allowed() {
+    let repo = Repo::new();
+    repo.scaffold(&["init", "--yes", "--set", "ci=jenkins"])
+        .code(2)
+        .stderr_is("error: invalid value `jenkins` for `ci` (--set): allowed values: github, gitlab\n");
+    repo.scaffold(&["init", "--yes", "--stage", "unicorn"])
+        .code(2)
+        .stderr_is("error: invalid value `unicorn` for `stage` (--set): allowed values: pre-mvp, seed, series-a, growth\n");
+    repo.scaffold(&["init", "--yes", "--set", "project_name=../evil"])
+        .code(2)
+        .stderr_has("invalid value `../evil` for `project_name`");
+    assert!(repo.files().is_empty());
+}
+
+#[test]
+fn unknown_keys_are_errors_not_ignored() {
+    let repo = Repo::new();
+    repo.scaffold(&["init", "--yes", "--set", "langauge=node"])
+        .code(2)
+        .stderr_has("error: unknown key `langauge` (--set); known keys: project_name, stage, ci, language, cloud, database");
+    repo.scaffold(&["init", "--set", "stage"])
+        .code(2)
+        .stderr_is("error: `stage` is not of the form KEY=VALUE (e.g. `--set language=node`)\n");
+    assert!(repo.files().is_empty());
+}
+
+#[test]
+fn a_bad_answers_file_names_the_file_and_the_line() {
+    let repo = Repo::new();
+    repo.write("answers.toml", "stage = \"seed\"\nci = \"jenkins\"\n");
+    repo.scaffold(&["init", "--yes", "--answers", "answers.toml"])
+        .code(2)
+        .stderr_is("error: invalid value `jenkins` for `ci` (`answers.toml` line 2): allowed values: github, gitlab\n");
+    repo.write("answers.toml", "stage = \"seed\"\n\nci = github\n");
+    repo.scaffold(&["init", "--yes", "--answers", "answers.toml"])
+        .code(2)
+        .stderr_has("error: invalid answers file `answers.toml` line 3:");
+    repo.write("answers.toml", "# our answers\nregion = \"eu\"\n");
+    repo.scaffold(&["init", "--yes", "--answers", "answers.toml"])
+        .code(2)
+        .stderr_has("error: unknown key `region` (`answers.toml` line 2)");
+    repo.scaffold(&["init", "--yes", "--answers", "missing.toml"])
+        .code(2)
+        .stderr_has("error: cannot read answers file `missing.toml`:");
+    assert_eq!(repo.files(), ["answers.toml"]);
+}
+
+#[test]
+fn an_answers_file_answers_like_flags_and_flags_win() {
+    let repo = Repo::new();
+    repo.write(
+        "answers.toml",
+        "stage = \"pre-mvp\"\nci = \"gitlab\"\nlanguage = \"python\"\ncloud = \"none\"\ndatabase = \"none\"\n",
+    );
+    repo.scaffold(&["init", "--yes", "--answers", "answers.toml", "--set", "project_name=shop", "--set", "ci=github"])
+        .success();
+    let state = repo.read(".scaffold/state.toml");
+    assert!(state.contains("ci = \"github\"") && state.contains("project_name = \"shop\""), "{state}");
+    assert!(repo.exists(".github/workflows/ci.yml"));
+    assert!(!repo.exists(".github/workflows/deploy.yml"), "pre-mvp has no deploy");
+}
+
+#[test]
+fn unknown_foundations_are_named_with_the_available_ones() {
+    let repo = Repo::new();
+    repo.scaffold(&["add", "kubernetes"])
+        .code(2)
+        .stderr_is("error: unknown foundation `kubernetes`; available: backup-restore, ci, secrets-rbac, staging-parity\n");
+    let mut args = vec!["init", "--yes", "--only", "ci,vault"];
+    args.extend_from_slice(&SEED_NODE);
+    repo.scaffold(&args).code(2).stderr_has("unknown foundation `vault`");
+    assert!(repo.files().is_empty());
+}
+
+#[test]
+fn a_corrupt_or_newer_state_is_a_clear_error() {
+    let repo = Repo::new();
+    repo.write(".scaffold/state.toml", "version = 1\n[foundations.ci\n");
+    let mut args = vec!["init", "--yes"];
+    args.extend_from_slice(&SEED_NODE);
+    repo.scaffold(&args)
+        .code(2)
+        .stderr_has("error: state file `")
+        .stderr_has(".scaffold/state.toml` is not valid:");
+    repo.write(".scaffold/state.toml", "version = 2\n");
+    repo.scaffold(&args)
+        .code(2)
+        .stderr_has("has format version 2, this scaffold reads version 1: upgrade scaffold");
+    assert_eq!(repo.files(), [".scaffold/state.toml"]);
+}
+
+#[test]
+fn a_missing_directory_is_named() {
+    let repo = Repo::new();
+    repo.scaffold(&["init", "-C", "nope", "--yes"])
+        .code(2)
+        .stderr_is("error: `nope` is not a directory\n");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let repo = Repo::new();
+    repo.scaffold(&["init", "--frobnicate"]).code(2);
+    repo.scaffold(&["add"]).code(2);
+    repo.scaffold(&["--help"]).success().stdout_has("Exit codes:");
+    repo.scaffold(&["init", "--help"])
+        .success()
+        .stdout_has("Examples:")
+        .stdout_has("scaffold init --yes --set language=node");
+}

@@ -1,0 +1,228 @@
+//! `scaffold init` end to end: what it writes, that it is idempotent, and that it never damages
+//! the team's files.
+
+use crate::support::{Repo, SEED_NODE};
+
+fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["init", "--yes"];
+    v.extend_from_slice(&SEED_NODE);
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn seed_stage_lays_ci_secrets_and_backups_with_an_adr_each() {
+    let repo = Repo::new();
+    repo.write("package.json", "{\"scripts\": {\"test\": \"node --test\"}}\n");
+    let run = repo.scaffold(&args(&[]));
+    run.success()
+        .stdout_has("create")
+        .stdout_has(".github/workflows/ci.yml")
+        .stdout_has("next steps:");
+    for path in [
+        ".github/workflows/ci.yml",
+        ".github/workflows/deploy.yml",
+        ".sops.yaml",
+        "ops/backup/backup.sh",
+        "docs/runbooks/backup-restore.md",
+        ".scaffold/state.toml",
+    ] {
+        assert!(repo.exists(path), "{path} missing\n{run}");
+    }
+    assert!(!repo.exists("ops/parity/check-parity.sh"), "staging-parity is for series-a");
+    let adrs: Vec<String> = repo
+        .files()
+        .into_iter()
+        .filter(|p| p.starts_with("docs/adr/"))
+        .collect();
+    assert_eq!(
+        adrs,
+        [
+            "docs/adr/0001-backup-and-restore.md",
+            "docs/adr/0002-ci-cd-pipeline.md",
+            "docs/adr/0003-secrets-and-access.md"
+        ]
+    );
+    let state = repo.read(".scaffold/state.toml");
+    assert!(state.contains("version = 1\n"), "{state}");
+    assert!(state.contains("[foundations.ci]"), "{state}");
+    assert!(state.contains("source = \"embedded\""), "{state}");
+    assert!(state.contains("stage = \"seed\""), "{state}");
+    assert!(repo.exists(".scaffold/base/ci/.github/workflows/ci.yml"));
+}
+
+#[test]
+fn a_second_run_with_the_same_answers_changes_nothing() {
+    let repo = Repo::new();
+    repo.scaffold(&args(&[])).success();
+    let before = repo.fingerprint();
+    repo.scaffold(&args(&[]))
+        .success()
+        .stdout_has("nothing to do");
+    assert_eq!(repo.fingerprint(), before);
+    // Recorded answers are reused: no flags needed the second time.
+    repo.scaffold(&["init"]).success().stdout_has("nothing to do");
+    assert_eq!(repo.fingerprint(), before);
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_writes_nothing() {
+    let repo = Repo::new();
+    let run = repo.scaffold(&args(&["--dry-run"]));
+    run.success()
+        .stdout_has("create     .github/workflows/ci.yml")
+        .stdout_has("dry run: nothing was written");
+    assert!(repo.files().is_empty(), "{:?}", repo.files());
+}
+
+#[test]
+fn dry_run_shows_a_diff_for_a_changed_file() {
+    let repo = Repo::new();
+    repo.scaffold(&args(&[])).success();
+    let run = repo.scaffold(&args(&["--set", "production_branch=release", "--dry-run"]));
+    run.success()
+        .stdout_has("update     .github/workflows/deploy.yml")
+        .stdout_has("--- a/.github/workflows/deploy.yml (yours)")
+        .stdout_has("+    branches: [\"release\"]");
+}
+
+#[test]
+fn a_file_the_team_wrote_is_a_conflict_and_nothing_is_written() {
+    let repo = Repo::new();
+    repo.write(".github/workflows/ci.yml", "name: ours\n");
+    let run = repo.scaffold(&args(&["--only", "ci,secrets-rbac"]));
+    run.code(1)
+        .stderr_has(".github/workflows/ci.yml (foundation `ci`)")
+        .stderr_has("--force")
+        .stderr_has("--only");
+    assert_eq!(repo.files(), [".github/workflows/ci.yml"]);
+    assert_eq!(repo.read(".github/workflows/ci.yml"), "name: ours\n");
+}
+
+#[test]
+fn force_overwrites_and_keeps_a_backup() {
+    let repo = Repo::new();
+    repo.write(".github/workflows/ci.yml", "name: ours\n");
+    let run = repo.scaffold(&args(&["--only", "ci", "--force"]));
+    run.success().stdout_has("saved your previous version as .scaffold/backup/");
+    assert_ne!(repo.read(".github/workflows/ci.yml"), "name: ours\n");
+    let backup = repo
+        .files()
+        .into_iter()
+        .find(|p| p.starts_with(".scaffold/backup/") && p.ends_with(".github/workflows/ci.yml"))
+        .expect("a backup");
+    assert_eq!(repo.read(&backup), "name: ours\n");
+}
+
+#[test]
+fn local_edits_survive_a_rerun_and_conflict_only_when_scaffold_changes_the_file() {
+    let repo = Repo::new();
+    repo.scaffold(&args(&[])).success();
+    let edited = format!("{}# our own note\n", repo.read(".github/workflows/deploy.yml"));
+    repo.write(".github/workflows/deploy.yml", &edited);
+    // Same answers: the edit is kept, nothing to do.
+    repo.scaffold(&args(&[])).success().stdout_has("nothing to do");
+    assert_eq!(repo.read(".github/workflows/deploy.yml"), edited);
+    // A changed answer changes the file too: conflict, nothing written.
+    let before = repo.fingerprint();
+    repo.scaffold(&args(&["--set", "production_branch=release"]))
+        .code(1)
+        .stderr_has(".github/workflows/deploy.yml (foundation `ci`)");
+    assert_eq!(repo.fingerprint(), before);
+}
+
+#[test]
+fn unedited_files_follow_changed_answers() {
+    let repo = Repo::new();
+    repo.scaffold(&args(&[])).success();
+    repo.scaffold(&args(&["--set", "production_branch=release"]))
+        .success()
+        .stdout_has("update     .github/workflows/deploy.yml");
+    assert!(repo.read(".github/workflows/deploy.yml").contains("release"));
+    assert!(repo.read(".scaffold/state.toml").contains("production_branch = \"release\""));
+}
+
+#[test]
+fn existing_adrs_are_numbered_after() {
+    let repo = Repo::new();
+    repo.write("docs/adr/0007-use-postgres.md", "# 7. Use PostgreSQL\n");
+    repo.scaffold(&args(&["--only", "ci"])).success();
+    assert!(repo.exists("docs/adr/0008-ci-cd-pipeline.md"), "{:?}", repo.files());
+    // A later foundation takes the next number; the first keeps its own.
+    repo.scaffold(&["add", "backup-restore", "--yes"]).success();
+    assert!(repo.exists("docs/adr/0009-backup-and-restore.md"), "{:?}", repo.files());
+    repo.scaffold(&["init", "--only", "ci"]).success().stdout_has("nothing to do");
+}
+
+#[test]
+fn hand_made_ci_is_not_replaced_by_default() {
+    let repo = Repo::new();
+    repo.write(".github/workflows/test.yml", "on: push\njobs: {}\n");
+    let run = repo.scaffold(&args(&[]));
+    run.success()
+        .stderr_has("`ci` is not recommended because this repo already has CI (.github/workflows/test.yml)");
+    assert!(!repo.exists(".github/workflows/ci.yml"));
+    assert!(repo.exists(".sops.yaml"));
+}
+
+#[test]
+fn the_stack_is_detected_from_the_repo() {
+    let repo = Repo::new();
+    repo.write("go.mod", "module example.com/demo\n\nrequire github.com/jackc/pgx/v5 v5.7.0\n");
+    repo.write(".gitlab-ci.yml", "test:\n  script: [go test ./...]\n");
+    repo.scaffold(&["init", "--yes", "--only", "backup-restore"])
+        .success();
+    let state = repo.read(".scaffold/state.toml");
+    for line in [
+        "language = \"go\"",
+        "ci = \"gitlab\"",
+        "database = \"postgres\"",
+        "cloud = \"none\"",
+        "stage = \"seed\"",
+        "project_name = \"demo\"",
+    ] {
+        assert!(state.contains(line), "{line}\n{state}");
+    }
+}
+
+#[test]
+fn blocks_extend_the_teams_gitignore_without_replacing_it() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "node_modules/\n");
+    repo.scaffold(&args(&["--only", "secrets-rbac"])).success();
+    let gitignore = repo.read(".gitignore");
+    assert!(gitignore.starts_with("node_modules/\n\n# >>> scaffold secrets-rbac >>>"), "{gitignore}");
+    assert!(gitignore.ends_with("# <<< scaffold secrets-rbac <<<\n"), "{gitignore}");
+    // The team keeps editing outside the block; a rerun leaves it alone.
+    repo.write(".gitignore", &format!("{gitignore}dist/\n"));
+    repo.scaffold(&args(&["--only", "secrets-rbac"])).success().stdout_has("nothing to do");
+    assert!(repo.read(".gitignore").ends_with("<<<\ndist/\n"));
+}
+
+#[test]
+fn github_expressions_reach_the_workflows_untouched() {
+    let repo = Repo::new();
+    repo.scaffold(&args(&["--only", "ci"])).success();
+    let deploy = repo.read(".github/workflows/deploy.yml");
+    assert!(deploy.contains("${{ vars.DEPLOY_ENABLED == 'true' }}") || deploy.contains("vars.DEPLOY_ENABLED == 'true'"), "{deploy}");
+    assert!(deploy.contains("${{ "), "{deploy}");
+    assert!(!deploy.contains('\u{E000}'));
+}
+
+#[test]
+fn every_generated_file_carries_the_header() {
+    let repo = Repo::new();
+    repo.scaffold(&args(&["--only", "ci,secrets-rbac,backup-restore,staging-parity"]))
+        .success();
+    for path in repo.files() {
+        if path.starts_with(".scaffold/") || path == ".gitignore" || path.ends_with("CODEOWNERS") {
+            continue;
+        }
+        let text = repo.read(&path);
+        assert!(
+            text.lines().take(3).any(|l| l.contains("Generated by scaffold from blueprint")),
+            "{path} has no header:\n{}",
+            text.lines().take(3).collect::<Vec<_>>().join("\n")
+        );
+    }
+}

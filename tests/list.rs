@@ -1,0 +1,36 @@
+//! `scaffold list`: the catalog, as a table or JSON; needs no repo.
+
+use crate::support::Repo;
+
+#[test]
+fn list_shows_every_foundation() {
+    let repo = Repo::new();
+    let run = repo.scaffold(&["list"]);
+    run.success();
+    for id in ["backup-restore", "ci", "secrets-rbac", "staging-parity"] {
+        assert!(run.stdout.contains(id), "{run}");
+    }
+    assert!(run.stdout.contains("source: embedded"), "{run}");
+}
+
+#[test]
+fn list_json_has_id_version_summary_stages_and_source() {
+    let repo = Repo::new();
+    let run = repo.scaffold(&["list", "--json"]);
+    run.success();
+    let items: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    let ci = items.iter().find(|i| i["id"] == "ci").unwrap();
+    assert!(semver_like(ci["version"].as_str().unwrap()), "{ci}");
+    assert!(!ci["summary"].as_str().unwrap().is_empty());
+    assert_eq!(ci["recommended"][0], "pre-mvp");
+    assert_eq!(ci["source"], "embedded");
+    let parity = items.iter().find(|i| i["id"] == "staging-parity").unwrap();
+    assert_eq!(parity["recommended"], serde_json::json!(["series-a", "growth"]));
+}
+
+fn semver_like(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| p.parse::<u64>().is_ok())
+}

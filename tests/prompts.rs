@@ -1,0 +1,126 @@
+//! A person at a real terminal (a pseudo-terminal driven by expectrl): dialoguer prompts, the
+//! detected values preselected, and the conflict menu. Every prompt here has a flags-only twin in
+//! `init.rs`/`errors.rs`.
+
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::{Eof, Regex, Session};
+
+use crate::support::{Repo, bin};
+
+const ENTER: &str = "\r";
+const UP: &str = "\x1b[A";
+const DOWN: &str = "\x1b[B";
+
+fn spawn(repo: &Repo, args: &[&str]) -> Session {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(repo.path()).env("TERM", "xterm-256color").env_remove("NO_COLOR");
+    let mut session = Session::spawn(cmd).expect("spawn scaffold on a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    session
+}
+
+/// Answers prompts as they come (by their text) until scaffold exits; returns the prompts seen.
+fn converse(session: &mut Session, answer: impl Fn(&str) -> String) -> Vec<String> {
+    let prompts = Regex(
+        "(Project name|Where is the team\\?|CI host|Main language|Cloud|Database|Foundations to lay|\
+         Main branch|Who owns backups|age public key\\(s\\) that may decrypt STAGING|\
+         age public key\\(s\\) that may decrypt PRODUCTION|Owner of CI, infra and secrets|Repository path)",
+    );
+    let mut seen = Vec::new();
+    loop {
+        match session.expect(&prompts) {
+            Ok(found) => {
+                let prompt = String::from_utf8_lossy(found.get(0).unwrap()).into_owned();
+                // Let dialoguer finish drawing before typing.
+                std::thread::sleep(Duration::from_millis(150));
+                session.send(answer(&prompt)).unwrap();
+                seen.push(prompt);
+            }
+            Err(expectrl::Error::Eof) => break,
+            Err(e) => panic!("after {seen:?}: {e}"),
+        }
+    }
+    seen
+}
+
+#[test]
+fn a_person_answers_in_the_terminal_with_detected_values_preselected() {
+    let repo = Repo::new();
+    repo.write("package.json", "{\"dependencies\": {\"pg\": \"^8\"}}\n");
+    let mut session = spawn(&repo, &["init"]);
+    let seen = converse(&mut session, |prompt| match prompt {
+        // Cloud: from the preselected `none`, up one is `gcp`.
+        "Cloud" => format!("{UP}{ENTER}"),
+        "Owner of CI, infra and secrets" => "@acme/platform\r".to_owned(),
+        "Repository path" => "acme/demo\r".to_owned(),
+        _ => ENTER.to_owned(),
+    });
+    assert!(seen.contains(&"Foundations to lay".to_owned()), "{seen:?}");
+    assert!(seen.contains(&"Main language".to_owned()), "{seen:?}");
+    let state = repo.read(".scaffold/state.toml");
+    for line in [
+        "project_name = \"demo\"",
+        "stage = \"seed\"",
+        "language = \"node\"",
+        "database = \"postgres\"",
+        "cloud = \"gcp\"",
+        "code_owner = \"@acme/platform\"",
+    ] {
+        assert!(state.contains(line), "{line}\n{state}");
+    }
+    assert!(repo.exists(".github/workflows/ci.yml"));
+    assert!(repo.exists("ops/backup/restore-drill.sh"));
+    assert!(!repo.exists("ops/parity/check-parity.sh"), "not recommended at seed");
+}
+
+#[test]
+fn flags_are_not_asked_again_and_the_picker_can_add_a_foundation() {
+    let repo = Repo::new();
+    let mut session = spawn(
+        &repo,
+        &[
+            "init", "--set", "project_name=shop", "--stage", "pre-mvp", "--set", "ci=gitlab",
+            "--set", "language=go", "--set", "cloud=none", "--set", "database=mysql",
+        ],
+    );
+    let seen = converse(&mut session, |prompt| match prompt {
+        // pre-mvp preselects only `ci`. The cursor starts on the first item, backup-restore:
+        // space checks it, enter confirms.
+        "Foundations to lay" => format!(" {ENTER}"),
+        _ => ENTER.to_owned(),
+    });
+    assert_eq!(
+        seen,
+        ["Foundations to lay", "Who owns backups", "Main branch"],
+        "only the blueprints' own questions are asked"
+    );
+    assert!(repo.exists(".gitlab-ci.yml"));
+    assert!(repo.exists("ops/backup/backup.sh"));
+}
+
+#[test]
+fn a_conflict_asks_keep_overwrite_or_diff() {
+    let repo = Repo::new();
+    repo.scaffold(&[
+        "init", "--yes", "--only", "ci", "--set", "stage=seed", "--set", "ci=github", "--set",
+        "language=go", "--set", "cloud=none", "--set", "database=none",
+    ])
+    .success();
+    let edited = format!("{}# ours\n", repo.read(".github/workflows/deploy.yml"));
+    repo.write(".github/workflows/deploy.yml", &edited);
+    let mut session = spawn(&repo, &["init", "--only", "ci", "--set", "production_branch=release"]);
+    session.expect("deploy.yml changed since scaffold wrote it").unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    // "show diff" is the third item.
+    session.send(format!("{DOWN}{DOWN}{ENTER}")).unwrap();
+    session.expect("(scaffold)").unwrap();
+    session.expect("deploy.yml changed since scaffold wrote it").unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    // Keep mine: the first item.
+    session.send(ENTER).unwrap();
+    session.expect(Eof).unwrap();
+    assert_eq!(repo.read(".github/workflows/deploy.yml"), edited);
+    assert!(repo.read(".scaffold/state.toml").contains("production_branch = \"release\""));
+}

@@ -1,0 +1,169 @@
+//! The test harness: a temporary repo and the real `scaffold` binary run in it, so tests read like
+//! the user's session.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A temporary repository named `demo` (so the project name defaults to `demo`).
+pub(crate) struct Repo {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+}
+
+/// What one run of `scaffold` did.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub(crate) fn success(&self) -> &Self {
+        assert_eq!(self.code, 0, "expected success\n{self}");
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "expected exit {code}\n{self}");
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stdout_has(&self, text: &str) -> &Self {
+        assert!(self.stdout.contains(text), "stdout lacks `{text}`\n{self}");
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stderr_has(&self, text: &str) -> &Self {
+        assert!(self.stderr.contains(text), "stderr lacks `{text}`\n{self}");
+        self
+    }
+
+    #[track_caller]
+    pub(crate) fn stderr_is(&self, text: &str) -> &Self {
+        assert_eq!(self.stderr, text, "\n{self}");
+        self
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// The flags that answer every common question.
+pub(crate) const SEED_NODE: [&str; 14] = [
+    "--set", "stage=seed", "--set", "ci=github", "--set", "language=node", "--set", "cloud=aws",
+    "--set", "database=postgres", "--set", "code_owner=@acme/platform", "--set",
+    "repository=acme/demo",
+];
+
+pub(crate) fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_scaffold"))
+}
+
+impl Repo {
+    pub(crate) fn new() -> Repo {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("demo");
+        std::fs::create_dir(&root).expect("repo dir");
+        Repo { _tmp: tmp, root }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.root
+    }
+
+    pub(crate) fn write(&self, path: &str, content: &str) -> &Self {
+        let p = self.root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+        self
+    }
+
+    pub(crate) fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root.join(path))
+            .unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    }
+
+    pub(crate) fn exists(&self, path: &str) -> bool {
+        self.root.join(path).exists()
+    }
+
+    /// Runs `scaffold ARGS` in the repo with no terminal and a clean environment.
+    pub(crate) fn scaffold(&self, args: &[&str]) -> Run {
+        let out = Command::new(bin())
+            .args(args)
+            .current_dir(&self.root)
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run scaffold");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Every file below the root except `.git`, sorted: `path` lines, or `path` plus the content.
+    pub(crate) fn files(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        walk(&self.root, &self.root, &mut out);
+        out.sort();
+        out
+    }
+
+    /// The tree as one string: each path followed by its content, for snapshots.
+    pub(crate) fn tree(&self, skip: &[&str]) -> String {
+        let mut s = String::new();
+        for path in self.files() {
+            if skip.iter().any(|p| path.starts_with(p)) {
+                continue;
+            }
+            s.push_str(&format!("=== {path}\n{}\n", self.read(&path)));
+        }
+        s
+    }
+
+    /// A fingerprint of every file (path, content, permissions, modification time).
+    pub(crate) fn fingerprint(&self) -> Vec<(String, Vec<u8>, u32, std::time::SystemTime)> {
+        use std::os::unix::fs::PermissionsExt;
+        self.files()
+            .into_iter()
+            .map(|p| {
+                let meta = std::fs::metadata(self.root.join(&p)).unwrap();
+                let bytes = std::fs::read(self.root.join(&p)).unwrap();
+                (p, bytes, meta.permissions().mode(), meta.modified().unwrap())
+            })
+            .collect()
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        if rel == ".git" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            walk(root, &path, out);
+        } else {
+            out.push(rel);
+        }
+    }
+}

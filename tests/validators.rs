@@ -1,0 +1,502 @@
+//! Every combination of the common answers, with every foundation, rendered and judged by
+//! independent validators: actionlint, the GitHub workflow, Dependabot, GitLab CI and Compose JSON
+//! schemas (check-jsonschema), zizmor, yamllint, shellcheck, and HCL/JSON/TOML parsers.
+//! `tests/setup.sh` installs them into `target/validators`; a missing validator fails the test.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::support::bin;
+
+const STAGES: [&str; 4] = ["pre-mvp", "seed", "series-a", "growth"];
+const CIS: [&str; 2] = ["github", "gitlab"];
+const LANGUAGES: [&str; 4] = ["rust", "node", "python", "go"];
+const CLOUDS: [&str; 3] = ["aws", "gcp", "none"];
+const DATABASES: [&str; 3] = ["postgres", "mysql", "none"];
+
+/// Answers to the blueprints' own questions that have no default.
+const OWN_ANSWERS: [&str; 4] = [
+    "code_owner=@acme/platform",
+    "repository=acme/demo",
+    "age_recipient_staging=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+    "age_recipient_production=age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg",
+];
+
+/// All rendered trees, rendered once per test process.
+struct Matrix {
+    _tmp: tempfile::TempDir,
+    /// One tree per combination, with its label.
+    trees: Vec<(String, PathBuf)>,
+    /// Each distinct (path, content) once: `unique/<n>/<path>`, with one combination that made it.
+    unique: Vec<(String, PathBuf, String)>,
+}
+
+fn matrix() -> &'static Matrix {
+    static MATRIX: OnceLock<Matrix> = OnceLock::new();
+    MATRIX.get_or_init(render_all)
+}
+
+fn render_all() -> Matrix {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut trees = Vec::new();
+    let mut seen: BTreeMap<(String, Vec<u8>), usize> = BTreeMap::new();
+    let mut unique = Vec::new();
+    for stage in STAGES {
+        for ci in CIS {
+            for language in LANGUAGES {
+                for cloud in CLOUDS {
+                    for database in DATABASES {
+                        let label = format!("{stage}/{ci}/{language}/{cloud}/{database}");
+                        let dir = tmp.path().join("trees").join(label.replace('/', "-")).join("demo");
+                        std::fs::create_dir_all(&dir).unwrap();
+                        let mut cmd = Command::new(bin());
+                        cmd.args(["init", "--yes", "-C"]).arg(&dir).args([
+                            "--only",
+                            "ci,secrets-rbac,backup-restore,staging-parity",
+                        ]);
+                        for set in [
+                            format!("stage={stage}"),
+                            format!("ci={ci}"),
+                            format!("language={language}"),
+                            format!("cloud={cloud}"),
+                            format!("database={database}"),
+                        ]
+                        .iter()
+                        .map(String::as_str)
+                        .chain(OWN_ANSWERS)
+                        {
+                            cmd.args(["--set", set]);
+                        }
+                        let out = cmd.output().unwrap();
+                        assert!(
+                            out.status.success(),
+                            "{label}: scaffold init failed\n{}{}",
+                            String::from_utf8_lossy(&out.stdout),
+                            String::from_utf8_lossy(&out.stderr)
+                        );
+                        for rel in files(&dir) {
+                            let bytes = std::fs::read(dir.join(&rel)).unwrap();
+                            let key = (rel.clone(), bytes);
+                            if seen.contains_key(&key) {
+                                continue;
+                            }
+                            let n = seen.len();
+                            let target = tmp.path().join("unique").join(n.to_string()).join(&rel);
+                            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                            std::fs::write(&target, &key.1).unwrap();
+                            unique.push((rel, target, label.clone()));
+                            seen.insert(key, n);
+                        }
+                        trees.push((label, dir));
+                    }
+                }
+            }
+        }
+    }
+    Matrix {
+        _tmp: tmp,
+        trees,
+        unique,
+    }
+}
+
+/// Relative paths of the generated files (scaffold's own state left out).
+fn files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if rel == ".scaffold" {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The validators' folder: `$SCAFFOLD_VALIDATORS`, else `target/validators/bin`.
+fn tool(name: &str) -> PathBuf {
+    let dir = std::env::var_os("SCAFFOLD_VALIDATORS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/validators/bin"),
+        PathBuf::from,
+    );
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "validator `{name}` is missing at {}: run tests/setup.sh (or set SCAFFOLD_VALIDATORS)",
+        path.display()
+    );
+    path
+}
+
+/// Unique generated files whose path matches.
+fn unique_where(pred: impl Fn(&str) -> bool) -> Vec<(String, PathBuf, String)> {
+    matrix()
+        .unique
+        .iter()
+        .filter(|(rel, _, _)| pred(rel))
+        .cloned()
+        .collect()
+}
+
+/// Runs a validator over files in batches; returns the failures with the combination that made them.
+fn check_all(
+    what: &str,
+    files: &[(String, PathBuf, String)],
+    make: impl Fn(&[&PathBuf]) -> Command,
+) -> usize {
+    assert!(!files.is_empty(), "{what}: no file to check");
+    let mut failures = Vec::new();
+    for chunk in files.chunks(100) {
+        let paths: Vec<&PathBuf> = chunk.iter().map(|(_, p, _)| p).collect();
+        let out = make(&paths).output().unwrap_or_else(|e| panic!("{what}: {e}"));
+        if !out.status.success() {
+            // Find which files fail, one by one, to name their combination.
+            for (rel, path, label) in chunk {
+                let one = make(&[path]).output().unwrap();
+                if !one.status.success() {
+                    failures.push(format!(
+                        "{what} FAILED on {rel} ({label}):\n{}{}",
+                        String::from_utf8_lossy(&one.stdout),
+                        String::from_utf8_lossy(&one.stderr)
+                    ));
+                }
+            }
+            if failures.is_empty() {
+                panic!(
+                    "{what} failed on a batch but on no single file:\n{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    files.len()
+}
+
+fn is_workflow(rel: &str) -> bool {
+    rel.starts_with(".github/workflows/") && (rel.ends_with(".yml") || rel.ends_with(".yaml"))
+}
+
+fn is_gitlab(rel: &str) -> bool {
+    rel == ".gitlab-ci.yml" || rel.ends_with(".gitlab-ci.yml")
+}
+
+#[test]
+fn every_combination_renders_every_foundation() {
+    let m = matrix();
+    assert_eq!(m.trees.len(), 4 * 2 * 4 * 3 * 3);
+    for (label, dir) in &m.trees {
+        let files = files(dir);
+        let adrs = files.iter().filter(|f| f.starts_with("docs/adr/")).count();
+        assert_eq!(adrs, 4, "{label}: one ADR per foundation: {files:?}");
+    }
+}
+
+#[test]
+fn workflows_pass_actionlint() {
+    let shellcheck = tool("shellcheck");
+    let files = unique_where(is_workflow);
+    check_all("actionlint", &files, |paths| {
+        let mut c = Command::new(tool("actionlint"));
+        c.args(["-no-color", "-shellcheck"]).arg(&shellcheck).args(paths);
+        c
+    });
+}
+
+#[test]
+fn workflows_pass_the_github_workflow_schema() {
+    let files = unique_where(is_workflow);
+    check_all("schema:github-workflows", &files, |paths| {
+        let mut c = Command::new(tool("check-jsonschema"));
+        c.args(["--builtin-schema", "vendor.github-workflows"]).args(paths);
+        c
+    });
+}
+
+#[test]
+fn workflows_pass_zizmor() {
+    let files = unique_where(is_workflow);
+    check_all("zizmor", &files, |paths| {
+        let mut c = Command::new(tool("zizmor"));
+        c.args(["--offline", "--no-progress", "-q"]).args(paths);
+        c
+    });
+}
+
+#[test]
+fn dependabot_passes_its_schema() {
+    let files = unique_where(|r| r == ".github/dependabot.yml");
+    check_all("schema:dependabot", &files, |paths| {
+        let mut c = Command::new(tool("check-jsonschema"));
+        c.args(["--builtin-schema", "vendor.dependabot"]).args(paths);
+        c
+    });
+}
+
+#[test]
+fn gitlab_pipelines_pass_the_gitlab_ci_schema() {
+    let files = unique_where(is_gitlab);
+    check_all("schema:gitlab-ci", &files, |paths| {
+        let mut c = Command::new(tool("check-jsonschema"));
+        c.args(["--builtin-schema", "vendor.gitlab-ci"]).args(paths);
+        c
+    });
+}
+
+#[test]
+fn compose_files_pass_the_compose_schema() {
+    let files = unique_where(|r| r == "compose.yaml" || r == "compose.yml");
+    check_all("schema:compose", &files, |paths| {
+        let mut c = Command::new(tool("check-jsonschema"));
+        c.args(["--builtin-schema", "vendor.compose-spec"]).args(paths);
+        c
+    });
+}
+
+#[test]
+fn yaml_passes_yamllint() {
+    let files = unique_where(|r| r.ends_with(".yml") || r.ends_with(".yaml"));
+    check_all("yamllint", &files, |paths| {
+        let mut c = Command::new(tool("yamllint"));
+        c.args([
+            "-s",
+            "-d",
+            "{extends: relaxed, rules: {line-length: disable, truthy: disable, document-start: disable}}",
+        ])
+        .args(paths);
+        c
+    });
+}
+
+#[test]
+fn terraform_json_and_toml_parse() {
+    let python = tool("python");
+    let files = unique_where(|r| r.ends_with(".tf") || r.ends_with(".json") || r.ends_with(".toml"));
+    let script = "import sys, json, tomllib, hcl2\n\
+        for p in sys.argv[1:]:\n\
+        \x20   with open(p, 'rb') as f:\n\
+        \x20       if p.endswith('.json'): json.load(f)\n\
+        \x20       elif p.endswith('.toml'): tomllib.load(f)\n\
+        \x20   if p.endswith('.tf'):\n\
+        \x20       with open(p) as f: hcl2.load(f)\n";
+    let checked = check_all("parse", &files, |paths| {
+        let mut c = Command::new(&python);
+        c.args(["-c", script]).args(paths);
+        c
+    });
+    assert!(checked > 0);
+}
+
+#[test]
+fn scripts_pass_shellcheck() {
+    // Scripts source each other, so shellcheck runs inside each tree; trees with the same scripts
+    // are checked once.
+    let mut seen = BTreeSet::new();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (label, dir) in &matrix().trees {
+        let scripts: Vec<String> = files(dir)
+            .into_iter()
+            .filter(|f| {
+                f.ends_with(".sh")
+                    || std::fs::read(dir.join(f))
+                        .is_ok_and(|b| b.starts_with(b"#!") && String::from_utf8_lossy(&b[..b.len().min(64)]).lines().next().is_some_and(|l| l.ends_with("bash") || l.ends_with("/sh")))
+            })
+            .collect();
+        let signature: Vec<(String, Vec<u8>)> = scripts
+            .iter()
+            .map(|s| (s.clone(), std::fs::read(dir.join(s)).unwrap()))
+            .collect();
+        if scripts.is_empty() || !seen.insert(signature) {
+            continue;
+        }
+        checked += scripts.len();
+        let out = Command::new(tool("shellcheck"))
+            .arg("-x")
+            .args(&scripts)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            failures.push(format!("{label}:\n{}", String::from_utf8_lossy(&out.stdout)));
+        }
+    }
+    assert!(checked > 0, "no script was checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Parses one YAML document.
+fn yaml(path: &Path) -> Yaml {
+    let text = std::fs::read_to_string(path).unwrap();
+    YamlLoader::load_from_str(&text)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .remove(0)
+}
+
+fn key<'a>(y: &'a Yaml, k: &str) -> &'a Yaml {
+    &y[k]
+}
+
+#[test]
+fn workflows_follow_the_hardening_rules() {
+    let pinned = regex_like_pin;
+    let mut failures = Vec::new();
+    for (rel, path, label) in unique_where(is_workflow) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc = yaml(&path);
+        let mut fail = |msg: String| failures.push(format!("{rel} ({label}): {msg}"));
+        // Top-level permissions: read-only or none.
+        match key(&doc, "permissions") {
+            Yaml::Hash(h) if h.is_empty() => {}
+            Yaml::Hash(h) => {
+                for (k, v) in h {
+                    if v.as_str() != Some("read") {
+                        fail(format!("top-level permission {k:?} is {v:?}, not read"));
+                    }
+                }
+            }
+            other => fail(format!("no restrictive top-level permissions: {other:?}")),
+        }
+        if key(&doc, "concurrency").is_badvalue() {
+            fail("no concurrency".into());
+        }
+        if let Yaml::Hash(on) = key(&doc, "on") {
+            if on.contains_key(&Yaml::String("pull_request_target".into())) {
+                fail("uses pull_request_target".into());
+            }
+        }
+        let Yaml::Hash(jobs) = key(&doc, "jobs") else {
+            fail("no jobs".into());
+            continue;
+        };
+        for (name, job) in jobs {
+            let name = name.as_str().unwrap_or("?");
+            if key(job, "timeout-minutes").is_badvalue() {
+                fail(format!("job {name} has no timeout-minutes"));
+            }
+            let steps = key(job, "steps").as_vec().cloned().unwrap_or_default();
+            let logs_in = steps.iter().any(|s| {
+                s["uses"].as_str().is_some_and(|u| {
+                    u.starts_with("aws-actions/configure-aws-credentials@")
+                        || u.starts_with("google-github-actions/auth@")
+                })
+            });
+            if let Yaml::Hash(perms) = key(job, "permissions") {
+                if perms.get(&Yaml::String("id-token".into())).and_then(Yaml::as_str) == Some("write")
+                    && !logs_in
+                {
+                    fail(format!("job {name} has id-token: write but logs in to no cloud"));
+                }
+            }
+            for step in &steps {
+                if let Some(uses) = step["uses"].as_str() {
+                    if !uses.starts_with("./") && !pinned(uses) {
+                        fail(format!("job {name}: `{uses}` is not pinned to a commit SHA"));
+                    }
+                    if uses.starts_with("actions/checkout@")
+                        && step["with"]["persist-credentials"].as_bool() != Some(false)
+                    {
+                        fail(format!("job {name}: checkout without persist-credentials: false"));
+                    }
+                }
+                if let Some(run) = step["run"].as_str() {
+                    if run.contains("${{ github.event") || run.contains("${{github.event") {
+                        fail(format!("job {name}: github.event expression inside run:"));
+                    }
+                }
+            }
+            if let Some(env) = key(job, "environment").as_str().or_else(|| key(job, "environment")["name"].as_str()) {
+                if env == "production" && key(job, "needs").is_badvalue() {
+                    fail(format!("job {name} deploys production without needing staging"));
+                }
+            }
+        }
+        // Every `uses:` line keeps its version comment for Dependabot.
+        for line in text.lines().filter(|l| l.trim_start().starts_with("uses:") || l.trim_start().starts_with("- uses:")) {
+            if !line.contains(" # v") && !line.contains(" # master") {
+                fail(format!("`{}` has no version comment", line.trim()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `owner/repo@<40 hex>`.
+fn regex_like_pin(uses: &str) -> bool {
+    uses.split_once('@')
+        .is_some_and(|(_, sha)| sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[test]
+fn deploy_workflows_promote_one_artifact_through_an_approved_production() {
+    let mut checked = 0;
+    for (rel, path, label) in unique_where(|r| r == ".github/workflows/deploy.yml") {
+        let doc = yaml(&path);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Yaml::Hash(jobs) = key(&doc, "jobs") else { panic!("{rel}: no jobs") };
+        let envs: Vec<String> = jobs
+            .values()
+            .filter_map(|j| j["environment"].as_str().or_else(|| j["environment"]["name"].as_str()).map(str::to_owned))
+            .collect();
+        assert!(envs.contains(&"staging".into()) && envs.contains(&"production".into()), "{rel} ({label}): environments {envs:?}");
+        assert!(text.contains("digest"), "{rel} ({label}): the image digest is not carried to the deploy jobs");
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn gitlab_pipelines_follow_the_rules() {
+    let mut failures = Vec::new();
+    for (rel, path, label) in unique_where(|r| r == ".gitlab-ci.yml") {
+        let doc = yaml(&path);
+        let mut fail = |msg: String| failures.push(format!("{rel} ({label}): {msg}"));
+        if key(&doc, "workflow")["rules"].is_badvalue() {
+            fail("no workflow: rules".into());
+        }
+        let Yaml::Hash(top) = &doc else { panic!("{rel}: not a mapping") };
+        for (name, job) in top {
+            let name = name.as_str().unwrap_or("?");
+            if job["script"].is_badvalue() || name.starts_with('.') {
+                continue;
+            }
+            let stage = job["stage"].as_str().unwrap_or("test");
+            if matches!(stage, "build" | "test") && job["interruptible"].as_bool() != Some(true) {
+                fail(format!("{name} is not interruptible"));
+            }
+            let env = job["environment"].as_str().or_else(|| job["environment"]["name"].as_str());
+            if let Some(env) = env {
+                if job["resource_group"].is_badvalue() {
+                    fail(format!("{name} deploys {env} without a resource_group"));
+                }
+                if env == "production" {
+                    let manual = job["when"].as_str() == Some("manual")
+                        || job["rules"].as_vec().is_some_and(|rules| rules.iter().any(|r| r["when"].as_str() == Some("manual")));
+                    if !manual {
+                        fail(format!("{name} deploys production without `when: manual`"));
+                    }
+                }
+            }
+            if let Some(image) = job["image"].as_str().or_else(|| job["image"]["name"].as_str()) {
+                if !image.contains(':') || image.ends_with(":latest") {
+                    fail(format!("{name} uses an unpinned image {image}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
