@@ -41,8 +41,8 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<(String, Given)>> {
         source,
     })?;
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let table: BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>> =
-        toml::from_str(&text).map_err(|e| Error::AnswersSyntax {
+    let table: BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>> = toml::from_str(&text)
+        .map_err(|e| Error::AnswersSyntax {
             path: path.to_owned(),
             line: e.span().map_or(1, |s| line_of(s.start)),
             message: e.message().to_owned(),
@@ -96,14 +96,14 @@ pub(crate) fn gather(
     }
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for (key, value) in &flags {
-        if let Some(first) = seen.insert(key, value) {
-            if first != value {
-                return Err(Error::DuplicateKey {
-                    key: key.clone(),
-                    first: Origin::Flag,
-                    second: Origin::Flag,
-                });
-            }
+        if let Some(first) = seen.insert(key, value)
+            && first != value
+        {
+            return Err(Error::DuplicateKey {
+                key: key.clone(),
+                first: Origin::Flag,
+                second: Origin::Flag,
+            });
         }
         provided.insert(
             key.clone(),
@@ -117,7 +117,11 @@ pub(crate) fn gather(
 }
 
 /// Finds a question by key: a common one or one of any blueprint.
-pub(crate) fn find<'a>(common: &'a [Question], catalog: &'a Catalog, key: &str) -> Option<&'a Question> {
+pub(crate) fn find<'a>(
+    common: &'a [Question],
+    catalog: &'a Catalog,
+    key: &str,
+) -> Option<&'a Question> {
     common.iter().find(|q| q.key == key).or_else(|| {
         catalog
             .blueprints()
@@ -130,7 +134,11 @@ pub(crate) fn find<'a>(common: &'a [Question], catalog: &'a Catalog, key: &str) 
 /// Every key a user may answer.
 pub(crate) fn known_keys(common: &[Question], catalog: &Catalog) -> Vec<String> {
     let mut keys: Vec<String> = common.iter().map(|q| q.key.clone()).collect();
-    for q in catalog.blueprints().iter().flat_map(|b| &b.manifest.questions) {
+    for q in catalog
+        .blueprints()
+        .iter()
+        .flat_map(|b| &b.manifest.questions)
+    {
         if !keys.contains(&q.key) {
             keys.push(q.key.clone());
         }
@@ -139,7 +147,11 @@ pub(crate) fn known_keys(common: &[Question], catalog: &Catalog) -> Vec<String> 
 }
 
 /// Rejects unknown keys and bad values before anything is asked.
-pub(crate) fn check_provided(provided: &Provided, common: &[Question], catalog: &Catalog) -> Result<()> {
+pub(crate) fn check_provided(
+    provided: &Provided,
+    common: &[Question],
+    catalog: &Catalog,
+) -> Result<()> {
     for (key, given) in provided {
         let question = find(common, catalog, key).ok_or_else(|| Error::UnknownKey {
             key: key.clone(),
@@ -190,7 +202,8 @@ impl Resolver<'_> {
             return Ok(());
         }
         if let Some(given) = self.provided.get(&question.key) {
-            self.answers.insert(question.key.clone(), given.value.clone());
+            self.answers
+                .insert(question.key.clone(), given.value.clone());
             return Ok(());
         }
         if let Some(value) = self.recorded.get(&question.key) {
@@ -204,11 +217,11 @@ impl Resolver<'_> {
             return Ok(());
         }
         let default = self.default_of(question);
-        if self.yes {
-            if let Some(default) = &default {
-                self.answers.insert(question.key.clone(), default.clone());
-                return Ok(());
-            }
+        if self.yes
+            && let Some(default) = &default
+        {
+            self.answers.insert(question.key.clone(), default.clone());
+            return Ok(());
         }
         let Some(prompter) = self.prompter.as_deref_mut() else {
             self.missing.push(Missing {
@@ -253,7 +266,7 @@ mod tests {
         questions::common()
     }
 
-    fn resolver<'a>(provided: &'a Provided, yes: bool) -> Resolver<'a> {
+    fn resolver(provided: &Provided, yes: bool) -> Resolver<'_> {
         Resolver {
             provided,
             recorded: BTreeMap::new(),
@@ -312,7 +325,13 @@ mod tests {
         let answers = r.finish().unwrap();
         assert_eq!(
             script.asked,
-            ["Project name", "Where is the team?", "CI host", "Cloud", "Database"]
+            [
+                "Project name",
+                "Where is the team?",
+                "CI host",
+                "Cloud",
+                "Database"
+            ]
         );
         assert_eq!(answers["project_name"], "demo");
         assert_eq!(answers["ci"], "gitlab");
@@ -322,7 +341,10 @@ mod tests {
     #[test]
     fn the_same_flag_twice_with_two_values_is_an_error() {
         let err = gather(
-            &[("ci".into(), "github".into()), ("ci".into(), "gitlab".into())],
+            &[
+                ("ci".into(), "github".into()),
+                ("ci".into(), "gitlab".into()),
+            ],
             None,
             None,
         )
@@ -336,7 +358,11 @@ mod tests {
         let path = dir.path().join("a.toml");
         std::fs::write(&path, "stage = \"seed\"\nci = [\"github\"]\n").unwrap();
         let err = read_file(&path).unwrap_err();
-        assert!(err.to_string().ends_with("line 2: `ci` must be a string, not array"), "{err}");
+        assert!(
+            err.to_string()
+                .ends_with("line 2: `ci` must be a string, not array"),
+            "{err}"
+        );
         std::fs::write(&path, "stage = \"seed\"\nci = \n").unwrap();
         let err = read_file(&path).unwrap_err();
         assert!(err.to_string().contains("a.toml` line 2:"), "{err}");

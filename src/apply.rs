@@ -61,16 +61,16 @@ pub(crate) fn apply(root: &Path, plan: &Plan, stamp: &str) -> Result<Applied> {
     debug_assert!(plan.conflicts().next().is_none(), "unresolved conflicts");
     let mut done = Applied::default();
     for change in &plan.changes {
-        if change.action == Action::Overwrite {
-            if let Some(old) = &change.old {
-                let backup = root
-                    .join(STATE_DIR)
-                    .join("backup")
-                    .join(stamp)
-                    .join(&change.path);
-                write_atomic(&backup, old, false)?;
-                done.backups.push(backup);
-            }
+        if change.action == Action::Overwrite
+            && let Some(old) = &change.old
+        {
+            let backup = root
+                .join(STATE_DIR)
+                .join("backup")
+                .join(stamp)
+                .join(&change.path);
+            write_atomic(&backup, old, false)?;
+            done.backups.push(backup);
         }
         if change.action.writes() {
             write_atomic(&root.join(&change.path), &change.new, change.executable)?;

@@ -9,6 +9,8 @@ use crate::cli::CommonArgs;
 use crate::error::{Error, Result};
 
 /// What `init` and `add` need to know about how they were called.
+// Independent switches, each named after its flag: clearer as bools than as a state enum.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     /// The repository root, absolute.
@@ -39,7 +41,9 @@ impl Config {
             source,
         })?;
         if !root.is_dir() {
-            return Err(Error::NotADirectory { path: args.dir.clone() });
+            return Err(Error::NotADirectory {
+                path: args.dir.clone(),
+            });
         }
         let sets = args
             .set

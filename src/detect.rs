@@ -141,7 +141,8 @@ fn ci_files(root: &Path) -> Vec<String> {
     if let Ok(entries) = std::fs::read_dir(root.join(".github/workflows")) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".yml") || name.ends_with(".yaml") {
+            let ext = Path::new(&name).extension().unwrap_or_default();
+            if ext.eq_ignore_ascii_case("yml") || ext.eq_ignore_ascii_case("yaml") {
                 files.push(format!(".github/workflows/{name}"));
             }
         }
@@ -209,8 +210,14 @@ mod tests {
     fn a_monorepo_package_names_the_language_and_ignored_trees_are_skipped() {
         let dir = repo(&[
             (".gitignore", "vendor/\n"),
-            ("services/api/pyproject.toml", "[project]\ndependencies = [\"psycopg\"]\n"),
-            ("vendor/x/package.json", r#"{"dependencies": {"mysql2": "1"}}"#),
+            (
+                "services/api/pyproject.toml",
+                "[project]\ndependencies = [\"psycopg\"]\n",
+            ),
+            (
+                "vendor/x/package.json",
+                r#"{"dependencies": {"mysql2": "1"}}"#,
+            ),
         ]);
         std::process::Command::new("git")
             .args(["init", "-q"])

@@ -161,7 +161,6 @@ pub(crate) struct ConflictPath {
     pub(crate) foundation: String,
 }
 
-
 impl Error {
     /// The exit status this error ends the process with.
     pub(crate) fn exit_status(&self) -> ExitStatus {

@@ -109,7 +109,9 @@ impl Plan {
             let mut kept = false;
             let (new, conflict) = if parts[0].mode == Mode::File {
                 let part = &parts[0];
-                let theirs = |old: &Vec<u8>| *old != part.content && recorded(&part.foundation) != Some(&hash(old));
+                let theirs = |old: &Vec<u8>| {
+                    *old != part.content && recorded(&part.foundation) != Some(&hash(old))
+                };
                 let ours_unchanged = recorded(&part.foundation) == Some(&hash(&part.content));
                 match &old {
                     Some(old) if theirs(old) && ours_unchanged => {
@@ -175,7 +177,10 @@ impl Plan {
     pub(crate) fn diffs(&self) -> String {
         let mut out = String::new();
         for change in &self.changes {
-            if matches!(change.action, Action::Update | Action::Conflict | Action::Overwrite) {
+            if matches!(
+                change.action,
+                Action::Update | Action::Conflict | Action::Overwrite
+            ) {
                 out.push_str(&diff(change));
             }
         }
@@ -218,7 +223,9 @@ impl fmt::Display for Plan {
 }
 
 fn begin_marker(comment: &str, foundation: &str) -> String {
-    format!("{comment} >>> scaffold {foundation} >>> managed block: scaffold upgrade keeps it up to date")
+    format!(
+        "{comment} >>> scaffold {foundation} >>> managed block: scaffold upgrade keeps it up to date"
+    )
 }
 
 fn end_marker(comment: &str, foundation: &str) -> String {
@@ -300,5 +307,28 @@ mod tests {
         let (text, _) = splice_block("", "x", "#", "a");
         assert!(text.starts_with("# >>> scaffold x >>>"), "{text}");
         assert!(text.ends_with("a\n# <<< scaffold x <<<\n"), "{text}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn splicing_is_idempotent_and_keeps_the_rest(
+            before in "[a-z/.*\n#]{0,40}",
+            after in "[a-z/.*\n]{0,40}",
+            inner in "[a-z*.\n]{0,30}",
+        ) {
+            let (once, _) = splice_block(&before, "x", "#", &inner);
+            let (twice, existing) = splice_block(&once, "x", "#", &inner);
+            proptest::prop_assert_eq!(&once, &twice);
+            let mut expected_inner = inner.clone();
+            if !expected_inner.is_empty() && !expected_inner.ends_with('\n') {
+                expected_inner.push('\n');
+            }
+            proptest::prop_assert_eq!(existing, Some(expected_inner));
+            proptest::prop_assert!(once.starts_with(&before));
+            // Text the team adds after the block survives a re-splice.
+            let edited = format!("{once}{after}");
+            let (again, _) = splice_block(&edited, "x", "#", &inner);
+            proptest::prop_assert_eq!(again, edited);
+        }
     }
 }

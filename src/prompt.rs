@@ -17,8 +17,12 @@ pub(crate) trait Prompter {
         check: &dyn Fn(&str) -> std::result::Result<(), String>,
     ) -> Result<String>;
     /// Picks any of `items`; `checked` are preselected.
-    fn multi_select(&mut self, prompt: &str, items: &[String], checked: &[bool])
-    -> Result<Vec<usize>>;
+    fn multi_select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        checked: &[bool],
+    ) -> Result<Vec<usize>>;
 }
 
 /// dialoguer on the terminal (it draws on stderr).

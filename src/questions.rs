@@ -8,8 +8,14 @@ use crate::blueprint::manifest::{Question, When};
 pub(crate) const STAGES: [&str; 4] = ["pre-mvp", "seed", "series-a", "growth"];
 
 /// Keys of the common questions, in the order they are asked.
-pub(crate) const COMMON_KEYS: [&str; 6] =
-    ["project_name", "stage", "ci", "language", "cloud", "database"];
+pub(crate) const COMMON_KEYS: [&str; 6] = [
+    "project_name",
+    "stage",
+    "ci",
+    "language",
+    "cloud",
+    "database",
+];
 
 /// The rank of a stage: 0 for pre-mvp up to 3 for growth.
 pub(crate) fn stage_rank(stage: &str) -> usize {
@@ -42,7 +48,11 @@ pub(crate) fn common() -> Vec<Question> {
         },
         choice("stage", "Where is the team?", &STAGES),
         choice("ci", "CI host", &["github", "gitlab"]),
-        choice("language", "Main language", &["rust", "node", "python", "go"]),
+        choice(
+            "language",
+            "Main language",
+            &["rust", "node", "python", "go"],
+        ),
         choice("cloud", "Cloud", &["aws", "gcp", "none"]),
         choice("database", "Database", &["postgres", "mysql", "none"]),
     ]
@@ -86,7 +96,10 @@ fn check_project_name(value: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("a name of letters, digits, `-`, `_` and `.` (not starting with `.`, no `..`)".to_owned())
+        Err(
+            "a name of letters, digits, `-`, `_` and `.` (not starting with `.`, no `..`)"
+                .to_owned(),
+        )
     }
 }
 

@@ -41,7 +41,7 @@ pub(crate) struct Applied {
     /// Where the blueprint came from (`embedded`, or a fork).
     pub(crate) source: String,
     /// Date first applied, `YYYY-MM-DD` (the ADR's date).
-    pub(crate) applied: String,
+    pub(crate) date: String,
     /// Its ADR, so re-runs keep the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) adr: Option<String>,
@@ -78,7 +78,10 @@ pub(crate) fn path(root: &Path) -> PathBuf {
 
 /// Where the rendered base of a file is kept.
 pub(crate) fn base_path(root: &Path, foundation: &str, file: &str) -> PathBuf {
-    root.join(STATE_DIR).join("base").join(foundation).join(file)
+    root.join(STATE_DIR)
+        .join("base")
+        .join(foundation)
+        .join(file)
 }
 
 impl State {
@@ -105,7 +108,9 @@ impl State {
         };
         let table: toml::Table = toml::from_str(text).map_err(|e| corrupt(oneline(&e)))?;
         match table.get("version") {
-            Some(toml::Value::Integer(v)) if u64::try_from(*v).is_ok_and(|v| v > FORMAT_VERSION) => {
+            Some(toml::Value::Integer(v))
+                if u64::try_from(*v).is_ok_and(|v| v > FORMAT_VERSION) =>
+            {
                 return Err(Error::StateVersion {
                     path: path.to_owned(),
                     found: u64::try_from(*v).unwrap_or(u64::MAX),
@@ -114,9 +119,7 @@ impl State {
             }
             Some(toml::Value::Integer(v)) if *v == i64::try_from(FORMAT_VERSION).unwrap_or(1) => {}
             _ => {
-                return Err(corrupt(format!(
-                    "`version` must be {FORMAT_VERSION}"
-                )));
+                return Err(corrupt(format!("`version` must be {FORMAT_VERSION}")));
             }
         }
         toml::from_str(text).map_err(|e| corrupt(oneline(&e)))
@@ -156,7 +159,7 @@ mod tests {
             Applied {
                 version: semver::Version::new(1, 0, 0),
                 source: "embedded".into(),
-                applied: "2026-11-24".into(),
+                date: "2026-11-24".into(),
                 adr: Some("docs/adr/0001-ci.md".into()),
                 answers: BTreeMap::from([("ci".into(), "github".into())]),
                 files: BTreeMap::from([(

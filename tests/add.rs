@@ -5,7 +5,14 @@ use crate::support::{Repo, SEED_NODE};
 #[test]
 fn add_reuses_recorded_answers_without_a_terminal() {
     let repo = Repo::new();
-    let mut args = vec!["init", "--yes", "--only", "ci", "--set", "restore_drill_owner=@acme/ops"];
+    let mut args = vec![
+        "init",
+        "--yes",
+        "--only",
+        "ci",
+        "--set",
+        "restore_drill_owner=@acme/ops",
+    ];
     args.extend_from_slice(&SEED_NODE);
     repo.scaffold(&args).success();
     // Every question of backup-restore was answered already: works with no terminal, no flags.
@@ -16,7 +23,9 @@ fn add_reuses_recorded_answers_without_a_terminal() {
     assert!(state.contains("[foundations.ci]"), "{state}");
     // Running it again changes nothing.
     let before = repo.fingerprint();
-    repo.scaffold(&["add", "backup-restore"]).success().stdout_has("nothing to do");
+    repo.scaffold(&["add", "backup-restore"])
+        .success()
+        .stdout_has("nothing to do");
     assert_eq!(repo.fingerprint(), before);
 }
 
@@ -34,11 +43,20 @@ fn add_asks_only_what_is_new() {
         .stderr_has("e.g. --set code_owner=");
     // The stack and the repository were recorded: not asked again.
     for key in ["language", "stage", "repository"] {
-        assert!(!run.stderr.contains(&format!("  {key} ")), "{key} asked again\n{run}");
+        assert!(
+            !run.stderr.contains(&format!("  {key} ")),
+            "{key} asked again\n{run}"
+        );
     }
     assert!(!repo.exists(".sops.yaml"));
-    repo.scaffold(&["add", "secrets-rbac", "--yes", "--set", "code_owner=@acme/platform"])
-        .success();
+    repo.scaffold(&[
+        "add",
+        "secrets-rbac",
+        "--yes",
+        "--set",
+        "code_owner=@acme/platform",
+    ])
+    .success();
     assert!(repo.read(".github/CODEOWNERS").contains("@acme/platform"));
 }
 

@@ -23,14 +23,12 @@ answer with --set KEY=VALUE, an --answers file, or --yes to take the defaults
 #[test]
 fn yes_without_a_detected_language_still_needs_the_language() {
     let repo = Repo::new();
-    repo.scaffold(&["init", "--yes"])
-        .code(2)
-        .stderr_is(
-            "error: an answer is missing and there is no terminal to ask:
+    repo.scaffold(&["init", "--yes"]).code(2).stderr_is(
+        "error: an answer is missing and there is no terminal to ask:
   language               e.g. --set language=rust|node|python|go
 answer with --set KEY=VALUE, an --answers file, or --yes to take the defaults
 ",
-        );
+    );
     assert!(repo.files().is_empty());
 }
 
@@ -39,7 +37,9 @@ fn a_bad_value_names_the_key_the_value_and_what_is_allowed() {
     let repo = Repo::new();
     repo.scaffold(&["init", "--yes", "--set", "ci=jenkins"])
         .code(2)
-        .stderr_is("error: invalid value `jenkins` for `ci` (--set): allowed values: github, gitlab\n");
+        .stderr_is(
+            "error: invalid value `jenkins` for `ci` (--set): allowed values: github, gitlab\n",
+        );
     repo.scaffold(&["init", "--yes", "--stage", "unicorn"])
         .code(2)
         .stderr_is("error: invalid value `unicorn` for `stage` (--set): allowed values: pre-mvp, seed, series-a, growth\n");
@@ -89,12 +89,27 @@ fn an_answers_file_answers_like_flags_and_flags_win() {
         "answers.toml",
         "stage = \"pre-mvp\"\nci = \"gitlab\"\nlanguage = \"python\"\ncloud = \"none\"\ndatabase = \"none\"\n",
     );
-    repo.scaffold(&["init", "--yes", "--answers", "answers.toml", "--set", "project_name=shop", "--set", "ci=github"])
-        .success();
+    repo.scaffold(&[
+        "init",
+        "--yes",
+        "--answers",
+        "answers.toml",
+        "--set",
+        "project_name=shop",
+        "--set",
+        "ci=github",
+    ])
+    .success();
     let state = repo.read(".scaffold/state.toml");
-    assert!(state.contains("ci = \"github\"") && state.contains("project_name = \"shop\""), "{state}");
+    assert!(
+        state.contains("ci = \"github\"") && state.contains("project_name = \"shop\""),
+        "{state}"
+    );
     assert!(repo.exists(".github/workflows/ci.yml"));
-    assert!(!repo.exists(".github/workflows/deploy.yml"), "pre-mvp has no deploy");
+    assert!(
+        !repo.exists(".github/workflows/deploy.yml"),
+        "pre-mvp has no deploy"
+    );
 }
 
 #[test]
@@ -105,7 +120,9 @@ fn unknown_foundations_are_named_with_the_available_ones() {
         .stderr_is("error: unknown foundation `kubernetes`; available: backup-restore, ci, secrets-rbac, staging-parity\n");
     let mut args = vec!["init", "--yes", "--only", "ci,vault"];
     args.extend_from_slice(&SEED_NODE);
-    repo.scaffold(&args).code(2).stderr_has("unknown foundation `vault`");
+    repo.scaffold(&args)
+        .code(2)
+        .stderr_has("unknown foundation `vault`");
     assert!(repo.files().is_empty());
 }
 
@@ -139,7 +156,9 @@ fn usage_errors_exit_2_and_help_exits_0() {
     let repo = Repo::new();
     repo.scaffold(&["init", "--frobnicate"]).code(2);
     repo.scaffold(&["add"]).code(2);
-    repo.scaffold(&["--help"]).success().stdout_has("Exit codes:");
+    repo.scaffold(&["--help"])
+        .success()
+        .stdout_has("Exit codes:");
     repo.scaffold(&["init", "--help"])
         .success()
         .stdout_has("Examples:")

@@ -13,7 +13,10 @@ fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
 #[test]
 fn seed_stage_lays_ci_secrets_and_backups_with_an_adr_each() {
     let repo = Repo::new();
-    repo.write("package.json", "{\"scripts\": {\"test\": \"node --test\"}}\n");
+    repo.write(
+        "package.json",
+        "{\"scripts\": {\"test\": \"node --test\"}}\n",
+    );
     let run = repo.scaffold(&args(&[]));
     run.success()
         .stdout_has("create")
@@ -29,7 +32,10 @@ fn seed_stage_lays_ci_secrets_and_backups_with_an_adr_each() {
     ] {
         assert!(repo.exists(path), "{path} missing\n{run}");
     }
-    assert!(!repo.exists("ops/parity/check-parity.sh"), "staging-parity is for series-a");
+    assert!(
+        !repo.exists("ops/parity/check-parity.sh"),
+        "staging-parity is for series-a"
+    );
     let adrs: Vec<String> = repo
         .files()
         .into_iter()
@@ -61,7 +67,9 @@ fn a_second_run_with_the_same_answers_changes_nothing() {
         .stdout_has("nothing to do");
     assert_eq!(repo.fingerprint(), before);
     // Recorded answers are reused: no flags needed the second time.
-    repo.scaffold(&["init"]).success().stdout_has("nothing to do");
+    repo.scaffold(&["init"])
+        .success()
+        .stdout_has("nothing to do");
     assert_eq!(repo.fingerprint(), before);
 }
 
@@ -104,7 +112,8 @@ fn force_overwrites_and_keeps_a_backup() {
     let repo = Repo::new();
     repo.write(".github/workflows/ci.yml", "name: ours\n");
     let run = repo.scaffold(&args(&["--only", "ci", "--force"]));
-    run.success().stdout_has("saved your previous version as .scaffold/backup/");
+    run.success()
+        .stdout_has("saved your previous version as .scaffold/backup/");
     assert_ne!(repo.read(".github/workflows/ci.yml"), "name: ours\n");
     let backup = repo
         .files()
@@ -118,10 +127,15 @@ fn force_overwrites_and_keeps_a_backup() {
 fn local_edits_survive_a_rerun_and_conflict_only_when_scaffold_changes_the_file() {
     let repo = Repo::new();
     repo.scaffold(&args(&[])).success();
-    let edited = format!("{}# our own note\n", repo.read(".github/workflows/deploy.yml"));
+    let edited = format!(
+        "{}# our own note\n",
+        repo.read(".github/workflows/deploy.yml")
+    );
     repo.write(".github/workflows/deploy.yml", &edited);
     // Same answers: the edit is kept, nothing to do.
-    repo.scaffold(&args(&[])).success().stdout_has("nothing to do");
+    repo.scaffold(&args(&[]))
+        .success()
+        .stdout_has("nothing to do");
     assert_eq!(repo.read(".github/workflows/deploy.yml"), edited);
     // A changed answer changes the file too: conflict, nothing written.
     let before = repo.fingerprint();
@@ -138,8 +152,14 @@ fn unedited_files_follow_changed_answers() {
     repo.scaffold(&args(&["--set", "production_branch=release"]))
         .success()
         .stdout_has("update     .github/workflows/deploy.yml");
-    assert!(repo.read(".github/workflows/deploy.yml").contains("release"));
-    assert!(repo.read(".scaffold/state.toml").contains("production_branch = \"release\""));
+    assert!(
+        repo.read(".github/workflows/deploy.yml")
+            .contains("release")
+    );
+    assert!(
+        repo.read(".scaffold/state.toml")
+            .contains("production_branch = \"release\"")
+    );
 }
 
 #[test]
@@ -147,11 +167,21 @@ fn existing_adrs_are_numbered_after() {
     let repo = Repo::new();
     repo.write("docs/adr/0007-use-postgres.md", "# 7. Use PostgreSQL\n");
     repo.scaffold(&args(&["--only", "ci"])).success();
-    assert!(repo.exists("docs/adr/0008-ci-cd-pipeline.md"), "{:?}", repo.files());
+    assert!(
+        repo.exists("docs/adr/0008-ci-cd-pipeline.md"),
+        "{:?}",
+        repo.files()
+    );
     // A later foundation takes the next number; the first keeps its own.
     repo.scaffold(&["add", "backup-restore", "--yes"]).success();
-    assert!(repo.exists("docs/adr/0009-backup-and-restore.md"), "{:?}", repo.files());
-    repo.scaffold(&["init", "--only", "ci"]).success().stdout_has("nothing to do");
+    assert!(
+        repo.exists("docs/adr/0009-backup-and-restore.md"),
+        "{:?}",
+        repo.files()
+    );
+    repo.scaffold(&["init", "--only", "ci"])
+        .success()
+        .stdout_has("nothing to do");
 }
 
 #[test]
@@ -159,8 +189,9 @@ fn hand_made_ci_is_not_replaced_by_default() {
     let repo = Repo::new();
     repo.write(".github/workflows/test.yml", "on: push\njobs: {}\n");
     let run = repo.scaffold(&args(&[]));
-    run.success()
-        .stderr_has("`ci` is not recommended because this repo already has CI (.github/workflows/test.yml)");
+    run.success().stderr_has(
+        "`ci` is not recommended because this repo already has CI (.github/workflows/test.yml)",
+    );
     assert!(!repo.exists(".github/workflows/ci.yml"));
     assert!(repo.exists(".sops.yaml"));
 }
@@ -168,7 +199,10 @@ fn hand_made_ci_is_not_replaced_by_default() {
 #[test]
 fn the_stack_is_detected_from_the_repo() {
     let repo = Repo::new();
-    repo.write("go.mod", "module example.com/demo\n\nrequire github.com/jackc/pgx/v5 v5.7.0\n");
+    repo.write(
+        "go.mod",
+        "module example.com/demo\n\nrequire github.com/jackc/pgx/v5 v5.7.0\n",
+    );
     repo.write(".gitlab-ci.yml", "test:\n  script: [go test ./...]\n");
     repo.scaffold(&["init", "--yes", "--only", "backup-restore"])
         .success();
@@ -191,11 +225,19 @@ fn blocks_extend_the_teams_gitignore_without_replacing_it() {
     repo.write(".gitignore", "node_modules/\n");
     repo.scaffold(&args(&["--only", "secrets-rbac"])).success();
     let gitignore = repo.read(".gitignore");
-    assert!(gitignore.starts_with("node_modules/\n\n# >>> scaffold secrets-rbac >>>"), "{gitignore}");
-    assert!(gitignore.ends_with("# <<< scaffold secrets-rbac <<<\n"), "{gitignore}");
+    assert!(
+        gitignore.starts_with("node_modules/\n\n# >>> scaffold secrets-rbac >>>"),
+        "{gitignore}"
+    );
+    assert!(
+        gitignore.ends_with("# <<< scaffold secrets-rbac <<<\n"),
+        "{gitignore}"
+    );
     // The team keeps editing outside the block; a rerun leaves it alone.
     repo.write(".gitignore", &format!("{gitignore}dist/\n"));
-    repo.scaffold(&args(&["--only", "secrets-rbac"])).success().stdout_has("nothing to do");
+    repo.scaffold(&args(&["--only", "secrets-rbac"]))
+        .success()
+        .stdout_has("nothing to do");
     assert!(repo.read(".gitignore").ends_with("<<<\ndist/\n"));
 }
 
@@ -204,7 +246,11 @@ fn github_expressions_reach_the_workflows_untouched() {
     let repo = Repo::new();
     repo.scaffold(&args(&["--only", "ci"])).success();
     let deploy = repo.read(".github/workflows/deploy.yml");
-    assert!(deploy.contains("${{ vars.DEPLOY_ENABLED == 'true' }}") || deploy.contains("vars.DEPLOY_ENABLED == 'true'"), "{deploy}");
+    assert!(
+        deploy.contains("${{ vars.DEPLOY_ENABLED == 'true' }}")
+            || deploy.contains("vars.DEPLOY_ENABLED == 'true'"),
+        "{deploy}"
+    );
     assert!(deploy.contains("${{ "), "{deploy}");
     assert!(!deploy.contains('\u{E000}'));
 }
@@ -212,15 +258,20 @@ fn github_expressions_reach_the_workflows_untouched() {
 #[test]
 fn every_generated_file_carries_the_header() {
     let repo = Repo::new();
-    repo.scaffold(&args(&["--only", "ci,secrets-rbac,backup-restore,staging-parity"]))
-        .success();
+    repo.scaffold(&args(&[
+        "--only",
+        "ci,secrets-rbac,backup-restore,staging-parity",
+    ]))
+    .success();
     for path in repo.files() {
         if path.starts_with(".scaffold/") || path == ".gitignore" || path.ends_with("CODEOWNERS") {
             continue;
         }
         let text = repo.read(&path);
         assert!(
-            text.lines().take(3).any(|l| l.contains("Generated by scaffold from blueprint")),
+            text.lines()
+                .take(3)
+                .any(|l| l.contains("Generated by scaffold from blueprint")),
             "{path} has no header:\n{}",
             text.lines().take(3).collect::<Vec<_>>().join("\n")
         );

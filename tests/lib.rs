@@ -1,11 +1,16 @@
 //! Integration tests: the real binary on temporary repos. One module per command or concern.
 
+// File names here are the ones scaffold writes, in lowercase by construction.
+#![allow(clippy::case_sensitive_file_extension_comparisons)]
+
 mod support;
 
 mod add;
+mod backup_restore;
 mod errors;
 mod init;
 mod list;
+mod parity_check;
 mod prompts;
 mod snapshots;
 mod validators;

@@ -27,7 +27,10 @@ fn list_json_has_id_version_summary_stages_and_source() {
     assert_eq!(ci["recommended"][0], "pre-mvp");
     assert_eq!(ci["source"], "embedded");
     let parity = items.iter().find(|i| i["id"] == "staging-parity").unwrap();
-    assert_eq!(parity["recommended"], serde_json::json!(["series-a", "growth"]));
+    assert_eq!(
+        parity["recommended"],
+        serde_json::json!(["series-a", "growth"])
+    );
 }
 
 fn semver_like(v: &str) -> bool {

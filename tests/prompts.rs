@@ -15,9 +15,12 @@ const DOWN: &str = "\x1b[B";
 
 fn spawn(repo: &Repo, args: &[&str]) -> Session {
     let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(repo.path()).env("TERM", "xterm-256color").env_remove("NO_COLOR");
+    cmd.args(args)
+        .current_dir(repo.path())
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR");
     let mut session = Session::spawn(cmd).expect("spawn scaffold on a pty");
-    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    session.set_expect_timeout(Some(Duration::from_mins(1)));
     session
 }
 
@@ -72,7 +75,10 @@ fn a_person_answers_in_the_terminal_with_detected_values_preselected() {
     }
     assert!(repo.exists(".github/workflows/ci.yml"));
     assert!(repo.exists("ops/backup/restore-drill.sh"));
-    assert!(!repo.exists("ops/parity/check-parity.sh"), "not recommended at seed");
+    assert!(
+        !repo.exists("ops/parity/check-parity.sh"),
+        "not recommended at seed"
+    );
 }
 
 #[test]
@@ -81,8 +87,19 @@ fn flags_are_not_asked_again_and_the_picker_can_add_a_foundation() {
     let mut session = spawn(
         &repo,
         &[
-            "init", "--set", "project_name=shop", "--stage", "pre-mvp", "--set", "ci=gitlab",
-            "--set", "language=go", "--set", "cloud=none", "--set", "database=mysql",
+            "init",
+            "--set",
+            "project_name=shop",
+            "--stage",
+            "pre-mvp",
+            "--set",
+            "ci=gitlab",
+            "--set",
+            "language=go",
+            "--set",
+            "cloud=none",
+            "--set",
+            "database=mysql",
         ],
     );
     let seen = converse(&mut session, |prompt| match prompt {
@@ -104,23 +121,45 @@ fn flags_are_not_asked_again_and_the_picker_can_add_a_foundation() {
 fn a_conflict_asks_keep_overwrite_or_diff() {
     let repo = Repo::new();
     repo.scaffold(&[
-        "init", "--yes", "--only", "ci", "--set", "stage=seed", "--set", "ci=github", "--set",
-        "language=go", "--set", "cloud=none", "--set", "database=none",
+        "init",
+        "--yes",
+        "--only",
+        "ci",
+        "--set",
+        "stage=seed",
+        "--set",
+        "ci=github",
+        "--set",
+        "language=go",
+        "--set",
+        "cloud=none",
+        "--set",
+        "database=none",
     ])
     .success();
     let edited = format!("{}# ours\n", repo.read(".github/workflows/deploy.yml"));
     repo.write(".github/workflows/deploy.yml", &edited);
-    let mut session = spawn(&repo, &["init", "--only", "ci", "--set", "production_branch=release"]);
-    session.expect("deploy.yml changed since scaffold wrote it").unwrap();
+    let mut session = spawn(
+        &repo,
+        &["init", "--only", "ci", "--set", "production_branch=release"],
+    );
+    session
+        .expect("deploy.yml changed since scaffold wrote it")
+        .unwrap();
     std::thread::sleep(Duration::from_millis(150));
     // "show diff" is the third item.
     session.send(format!("{DOWN}{DOWN}{ENTER}")).unwrap();
     session.expect("(scaffold)").unwrap();
-    session.expect("deploy.yml changed since scaffold wrote it").unwrap();
+    session
+        .expect("deploy.yml changed since scaffold wrote it")
+        .unwrap();
     std::thread::sleep(Duration::from_millis(150));
     // Keep mine: the first item.
     session.send(ENTER).unwrap();
     session.expect(Eof).unwrap();
     assert_eq!(repo.read(".github/workflows/deploy.yml"), edited);
-    assert!(repo.read(".scaffold/state.toml").contains("production_branch = \"release\""));
+    assert!(
+        repo.read(".scaffold/state.toml")
+            .contains("production_branch = \"release\"")
+    );
 }

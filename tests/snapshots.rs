@@ -6,13 +6,18 @@ use crate::support::Repo;
 fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.add_filter(r"\b20\d\d-\d\d-\d\d\b", "[DATE]");
-    s.add_filter(r"(applied = )\x22[^\x22]*\x22", "$1\"[DATE]\"");
+    s.add_filter(r"(date = )\x22[^\x22]*\x22", "$1\"[DATE]\"");
     s.set_prepend_module_to_snapshot(false);
     s
 }
 
 fn lay(repo: &Repo, answers: &[&str]) -> String {
-    let mut args = vec!["init", "--yes", "--only", "ci,secrets-rbac,backup-restore,staging-parity"];
+    let mut args = vec![
+        "init",
+        "--yes",
+        "--only",
+        "ci,secrets-rbac,backup-restore,staging-parity",
+    ];
     for a in answers {
         args.push("--set");
         args.push(a);
@@ -28,13 +33,21 @@ fn tree_seed_node_github_aws_postgres() {
     let stdout = lay(
         &repo,
         &[
-            "stage=seed", "ci=github", "language=node", "cloud=aws", "database=postgres",
-            "code_owner=@acme/platform", "repository=acme/demo",
+            "stage=seed",
+            "ci=github",
+            "language=node",
+            "cloud=aws",
+            "database=postgres",
+            "code_owner=@acme/platform",
+            "repository=acme/demo",
         ],
     );
     settings().bind(|| {
         insta::assert_snapshot!("session_seed_node_github_aws_postgres", stdout);
-        insta::assert_snapshot!("tree_seed_node_github_aws_postgres", repo.tree(&[".scaffold/base/"]));
+        insta::assert_snapshot!(
+            "tree_seed_node_github_aws_postgres",
+            repo.tree(&[".scaffold/base/"])
+        );
     });
 }
 
@@ -44,12 +57,20 @@ fn tree_series_a_python_gitlab_gcp_mysql() {
     lay(
         &repo,
         &[
-            "stage=series-a", "ci=gitlab", "language=python", "cloud=gcp", "database=mysql",
-            "code_owner=@acme/platform", "repository=acme/demo",
+            "stage=series-a",
+            "ci=gitlab",
+            "language=python",
+            "cloud=gcp",
+            "database=mysql",
+            "code_owner=@acme/platform",
+            "repository=acme/demo",
         ],
     );
     settings().bind(|| {
-        insta::assert_snapshot!("tree_series_a_python_gitlab_gcp_mysql", repo.tree(&[".scaffold/base/"]));
+        insta::assert_snapshot!(
+            "tree_series_a_python_gitlab_gcp_mysql",
+            repo.tree(&[".scaffold/base/"])
+        );
     });
 }
 
@@ -57,11 +78,24 @@ fn tree_series_a_python_gitlab_gcp_mysql() {
 fn tree_pre_mvp_rust_github_none_none() {
     let repo = Repo::new();
     let run = repo.scaffold(&[
-        "init", "--yes", "--set", "stage=pre-mvp", "--set", "ci=github", "--set", "language=rust",
-        "--set", "cloud=none", "--set", "database=none",
+        "init",
+        "--yes",
+        "--set",
+        "stage=pre-mvp",
+        "--set",
+        "ci=github",
+        "--set",
+        "language=rust",
+        "--set",
+        "cloud=none",
+        "--set",
+        "database=none",
     ]);
     run.success();
     settings().bind(|| {
-        insta::assert_snapshot!("tree_pre_mvp_rust_github_none_none", repo.tree(&[".scaffold/base/"]));
+        insta::assert_snapshot!(
+            "tree_pre_mvp_rust_github_none_none",
+            repo.tree(&[".scaffold/base/"])
+        );
     });
 }

@@ -51,13 +51,16 @@ fn render_all() -> Matrix {
                 for cloud in CLOUDS {
                     for database in DATABASES {
                         let label = format!("{stage}/{ci}/{language}/{cloud}/{database}");
-                        let dir = tmp.path().join("trees").join(label.replace('/', "-")).join("demo");
+                        let dir = tmp
+                            .path()
+                            .join("trees")
+                            .join(label.replace('/', "-"))
+                            .join("demo");
                         std::fs::create_dir_all(&dir).unwrap();
                         let mut cmd = Command::new(bin());
-                        cmd.args(["init", "--yes", "-C"]).arg(&dir).args([
-                            "--only",
-                            "ci,secrets-rbac,backup-restore,staging-parity",
-                        ]);
+                        cmd.args(["init", "--yes", "-C"])
+                            .arg(&dir)
+                            .args(["--only", "ci,secrets-rbac,backup-restore,staging-parity"]);
                         for set in [
                             format!("stage={stage}"),
                             format!("ci={ci}"),
@@ -111,7 +114,11 @@ fn files(root: &Path) -> Vec<String> {
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             if rel == ".scaffold" {
                 continue;
             }
@@ -161,7 +168,9 @@ fn check_all(
     let mut failures = Vec::new();
     for chunk in files.chunks(100) {
         let paths: Vec<&PathBuf> = chunk.iter().map(|(_, p, _)| p).collect();
-        let out = make(&paths).output().unwrap_or_else(|e| panic!("{what}: {e}"));
+        let out = make(&paths)
+            .output()
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         if !out.status.success() {
             // Find which files fail, one by one, to name their combination.
             for (rel, path, label) in chunk {
@@ -174,13 +183,12 @@ fn check_all(
                     ));
                 }
             }
-            if failures.is_empty() {
-                panic!(
-                    "{what} failed on a batch but on no single file:\n{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
+            assert!(
+                !failures.is_empty(),
+                "{what} failed on a batch but on no single file:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -212,7 +220,9 @@ fn workflows_pass_actionlint() {
     let files = unique_where(is_workflow);
     check_all("actionlint", &files, |paths| {
         let mut c = Command::new(tool("actionlint"));
-        c.args(["-no-color", "-shellcheck"]).arg(&shellcheck).args(paths);
+        c.args(["-no-color", "-shellcheck"])
+            .arg(&shellcheck)
+            .args(paths);
         c
     });
 }
@@ -222,7 +232,8 @@ fn workflows_pass_the_github_workflow_schema() {
     let files = unique_where(is_workflow);
     check_all("schema:github-workflows", &files, |paths| {
         let mut c = Command::new(tool("check-jsonschema"));
-        c.args(["--builtin-schema", "vendor.github-workflows"]).args(paths);
+        c.args(["--builtin-schema", "vendor.github-workflows"])
+            .args(paths);
         c
     });
 }
@@ -242,7 +253,8 @@ fn dependabot_passes_its_schema() {
     let files = unique_where(|r| r == ".github/dependabot.yml");
     check_all("schema:dependabot", &files, |paths| {
         let mut c = Command::new(tool("check-jsonschema"));
-        c.args(["--builtin-schema", "vendor.dependabot"]).args(paths);
+        c.args(["--builtin-schema", "vendor.dependabot"])
+            .args(paths);
         c
     });
 }
@@ -262,7 +274,8 @@ fn compose_files_pass_the_compose_schema() {
     let files = unique_where(|r| r == "compose.yaml" || r == "compose.yml");
     check_all("schema:compose", &files, |paths| {
         let mut c = Command::new(tool("check-jsonschema"));
-        c.args(["--builtin-schema", "vendor.compose-spec"]).args(paths);
+        c.args(["--builtin-schema", "vendor.compose-spec"])
+            .args(paths);
         c
     });
 }
@@ -285,7 +298,8 @@ fn yaml_passes_yamllint() {
 #[test]
 fn terraform_json_and_toml_parse() {
     let python = tool("python");
-    let files = unique_where(|r| r.ends_with(".tf") || r.ends_with(".json") || r.ends_with(".toml"));
+    let files =
+        unique_where(|r| r.ends_with(".tf") || r.ends_with(".json") || r.ends_with(".toml"));
     let script = "import sys, json, tomllib, hcl2\n\
         for p in sys.argv[1:]:\n\
         \x20   with open(p, 'rb') as f:\n\
@@ -313,8 +327,13 @@ fn scripts_pass_shellcheck() {
             .into_iter()
             .filter(|f| {
                 f.ends_with(".sh")
-                    || std::fs::read(dir.join(f))
-                        .is_ok_and(|b| b.starts_with(b"#!") && String::from_utf8_lossy(&b[..b.len().min(64)]).lines().next().is_some_and(|l| l.ends_with("bash") || l.ends_with("/sh")))
+                    || std::fs::read(dir.join(f)).is_ok_and(|b| {
+                        b.starts_with(b"#!")
+                            && String::from_utf8_lossy(&b[..b.len().min(64)])
+                                .lines()
+                                .next()
+                                .is_some_and(|l| l.ends_with("bash") || l.ends_with("/sh"))
+                    })
             })
             .collect();
         let signature: Vec<(String, Vec<u8>)> = scripts
@@ -332,7 +351,10 @@ fn scripts_pass_shellcheck() {
             .output()
             .unwrap();
         if !out.status.success() {
-            failures.push(format!("{label}:\n{}", String::from_utf8_lossy(&out.stdout)));
+            failures.push(format!(
+                "{label}:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            ));
         }
     }
     assert!(checked > 0, "no script was checked");
@@ -371,13 +393,21 @@ fn workflows_follow_the_hardening_rules() {
             }
             other => fail(format!("no restrictive top-level permissions: {other:?}")),
         }
-        if key(&doc, "concurrency").is_badvalue() {
+        // Concurrency for the whole workflow, or (deploys) per environment on every deploy job.
+        let per_environment = key(&doc, "jobs").as_hash().is_some_and(|jobs| {
+            jobs.values().any(|j| !j["environment"].is_badvalue())
+                && jobs
+                    .values()
+                    .filter(|j| !j["environment"].is_badvalue())
+                    .all(|j| j["concurrency"]["cancel-in-progress"].as_bool() == Some(false))
+        });
+        if key(&doc, "concurrency").is_badvalue() && !per_environment {
             fail("no concurrency".into());
         }
-        if let Yaml::Hash(on) = key(&doc, "on") {
-            if on.contains_key(&Yaml::String("pull_request_target".into())) {
-                fail("uses pull_request_target".into());
-            }
+        if let Yaml::Hash(on) = key(&doc, "on")
+            && on.contains_key(&Yaml::String("pull_request_target".into()))
+        {
+            fail("uses pull_request_target".into());
         }
         let Yaml::Hash(jobs) = key(&doc, "jobs") else {
             fail("no jobs".into());
@@ -385,7 +415,8 @@ fn workflows_follow_the_hardening_rules() {
         };
         for (name, job) in jobs {
             let name = name.as_str().unwrap_or("?");
-            if key(job, "timeout-minutes").is_badvalue() {
+            // A job that calls a reusable workflow takes no timeout; that workflow's jobs have one.
+            if key(job, "timeout-minutes").is_badvalue() && key(job, "uses").is_badvalue() {
                 fail(format!("job {name} has no timeout-minutes"));
             }
             let steps = key(job, "steps").as_vec().cloned().unwrap_or_default();
@@ -395,44 +426,80 @@ fn workflows_follow_the_hardening_rules() {
                         || u.starts_with("google-github-actions/auth@")
                 })
             });
-            if let Yaml::Hash(perms) = key(job, "permissions") {
-                if perms.get(&Yaml::String("id-token".into())).and_then(Yaml::as_str) == Some("write")
-                    && !logs_in
-                {
-                    fail(format!("job {name} has id-token: write but logs in to no cloud"));
-                }
+            if let Yaml::Hash(perms) = key(job, "permissions")
+                && perms
+                    .get(&Yaml::String("id-token".into()))
+                    .and_then(Yaml::as_str)
+                    == Some("write")
+                && !logs_in
+            {
+                fail(format!(
+                    "job {name} has id-token: write but logs in to no cloud"
+                ));
             }
             for step in &steps {
                 if let Some(uses) = step["uses"].as_str() {
                     if !uses.starts_with("./") && !pinned(uses) {
-                        fail(format!("job {name}: `{uses}` is not pinned to a commit SHA"));
+                        fail(format!(
+                            "job {name}: `{uses}` is not pinned to a commit SHA"
+                        ));
                     }
                     if uses.starts_with("actions/checkout@")
                         && step["with"]["persist-credentials"].as_bool() != Some(false)
                     {
-                        fail(format!("job {name}: checkout without persist-credentials: false"));
+                        fail(format!(
+                            "job {name}: checkout without persist-credentials: false"
+                        ));
                     }
                 }
-                if let Some(run) = step["run"].as_str() {
-                    if run.contains("${{ github.event") || run.contains("${{github.event") {
-                        fail(format!("job {name}: github.event expression inside run:"));
-                    }
+                if let Some(run) = step["run"].as_str()
+                    && (run.contains("${{ github.event") || run.contains("${{github.event"))
+                {
+                    fail(format!("job {name}: github.event expression inside run:"));
                 }
             }
-            if let Some(env) = key(job, "environment").as_str().or_else(|| key(job, "environment")["name"].as_str()) {
-                if env == "production" && key(job, "needs").is_badvalue() {
-                    fail(format!("job {name} deploys production without needing staging"));
-                }
+            if let Some(env) = key(job, "environment")
+                .as_str()
+                .or_else(|| key(job, "environment")["name"].as_str())
+                && env == "production"
+                && key(job, "needs").is_badvalue()
+            {
+                fail(format!(
+                    "job {name} deploys production without needing staging"
+                ));
             }
         }
         // Every `uses:` line keeps its version comment for Dependabot.
-        for line in text.lines().filter(|l| l.trim_start().starts_with("uses:") || l.trim_start().starts_with("- uses:")) {
-            if !line.contains(" # v") && !line.contains(" # master") {
+        for line in text.lines().filter(|l| {
+            l.trim_start().starts_with("uses:") || l.trim_start().starts_with("- uses:")
+        }) {
+            let local = line.contains("uses: ./");
+            if !local && !line.contains(" # v") && !line.contains(" # master") {
                 fail(format!("`{}` has no version comment", line.trim()));
             }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A GitLab job with the keys of the hidden jobs it `extends` (its own keys win).
+fn with_extends(doc: &Yaml, job: &Yaml) -> Yaml {
+    let parents: Vec<&str> = match &job["extends"] {
+        Yaml::String(s) => vec![s.as_str()],
+        Yaml::Array(a) => a.iter().filter_map(Yaml::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let mut merged = yaml_rust2::yaml::Hash::new();
+    for parent in parents {
+        let parent = with_extends(doc, &doc[parent]);
+        if let Yaml::Hash(h) = parent {
+            merged.extend(h);
+        }
+    }
+    if let Yaml::Hash(h) = job {
+        merged.extend(h.clone());
+    }
+    Yaml::Hash(merged)
 }
 
 /// `owner/repo@<40 hex>`.
@@ -447,13 +514,26 @@ fn deploy_workflows_promote_one_artifact_through_an_approved_production() {
     for (rel, path, label) in unique_where(|r| r == ".github/workflows/deploy.yml") {
         let doc = yaml(&path);
         let text = std::fs::read_to_string(&path).unwrap();
-        let Yaml::Hash(jobs) = key(&doc, "jobs") else { panic!("{rel}: no jobs") };
+        let Yaml::Hash(jobs) = key(&doc, "jobs") else {
+            panic!("{rel}: no jobs")
+        };
         let envs: Vec<String> = jobs
             .values()
-            .filter_map(|j| j["environment"].as_str().or_else(|| j["environment"]["name"].as_str()).map(str::to_owned))
+            .filter_map(|j| {
+                j["environment"]
+                    .as_str()
+                    .or_else(|| j["environment"]["name"].as_str())
+                    .map(str::to_owned)
+            })
             .collect();
-        assert!(envs.contains(&"staging".into()) && envs.contains(&"production".into()), "{rel} ({label}): environments {envs:?}");
-        assert!(text.contains("digest"), "{rel} ({label}): the image digest is not carried to the deploy jobs");
+        assert!(
+            envs.contains(&"staging".into()) && envs.contains(&"production".into()),
+            "{rel} ({label}): environments {envs:?}"
+        );
+        assert!(
+            text.contains("digest"),
+            "{rel} ({label}): the image digest is not carried to the deploy jobs"
+        );
         checked += 1;
     }
     assert!(checked > 0);
@@ -468,33 +548,48 @@ fn gitlab_pipelines_follow_the_rules() {
         if key(&doc, "workflow")["rules"].is_badvalue() {
             fail("no workflow: rules".into());
         }
-        let Yaml::Hash(top) = &doc else { panic!("{rel}: not a mapping") };
+        let Yaml::Hash(top) = &doc else {
+            panic!("{rel}: not a mapping")
+        };
         for (name, job) in top {
             let name = name.as_str().unwrap_or("?");
-            if job["script"].is_badvalue() || name.starts_with('.') {
+            if name.starts_with('.') || !matches!(job, Yaml::Hash(_)) {
+                continue;
+            }
+            let job = &with_extends(&doc, job);
+            if job["script"].is_badvalue() {
                 continue;
             }
             let stage = job["stage"].as_str().unwrap_or("test");
-            if matches!(stage, "build" | "test") && job["interruptible"].as_bool() != Some(true) {
+            let interruptible = job["interruptible"]
+                .as_bool()
+                .or_else(|| doc["default"]["interruptible"].as_bool());
+            if matches!(stage, "build" | "test") && interruptible != Some(true) {
                 fail(format!("{name} is not interruptible"));
             }
-            let env = job["environment"].as_str().or_else(|| job["environment"]["name"].as_str());
+            let env = job["environment"]
+                .as_str()
+                .or_else(|| job["environment"]["name"].as_str());
             if let Some(env) = env {
                 if job["resource_group"].is_badvalue() {
                     fail(format!("{name} deploys {env} without a resource_group"));
                 }
                 if env == "production" {
                     let manual = job["when"].as_str() == Some("manual")
-                        || job["rules"].as_vec().is_some_and(|rules| rules.iter().any(|r| r["when"].as_str() == Some("manual")));
+                        || job["rules"].as_vec().is_some_and(|rules| {
+                            rules.iter().any(|r| r["when"].as_str() == Some("manual"))
+                        });
                     if !manual {
                         fail(format!("{name} deploys production without `when: manual`"));
                     }
                 }
             }
-            if let Some(image) = job["image"].as_str().or_else(|| job["image"]["name"].as_str()) {
-                if !image.contains(':') || image.ends_with(":latest") {
-                    fail(format!("{name} uses an unpinned image {image}"));
-                }
+            if let Some(image) = job["image"]
+                .as_str()
+                .or_else(|| job["image"]["name"].as_str())
+                && (!image.contains(':') || image.ends_with(":latest"))
+            {
+                fail(format!("{name} uses an unpinned image {image}"));
             }
         }
     }

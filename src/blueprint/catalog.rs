@@ -50,7 +50,12 @@ impl Catalog {
             };
             let mut templates = BTreeMap::new();
             collect(dir, &dir.path().join("templates"), &mut templates);
-            blueprints.push(load(&id, manifest_file.contents(), templates, EMBEDDED_SOURCE)?);
+            blueprints.push(load(
+                &id,
+                manifest_file.contents(),
+                templates,
+                EMBEDDED_SOURCE,
+            )?);
         }
         blueprints.sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
         Ok(Catalog { blueprints, shared })
@@ -162,13 +167,13 @@ pub(crate) fn load(
             Regex::new(pattern)
                 .map_err(|e| fail(format!("question `{}`: bad pattern: {e}", q.key)))?;
         }
-        if let (Some(choices), Some(default)) = (&q.choices, &q.default) {
-            if !choices.contains(default) {
-                return Err(fail(format!(
-                    "question `{}`: default `{default}` is not one of its choices",
-                    q.key
-                )));
-            }
+        if let (Some(choices), Some(default)) = (&q.choices, &q.default)
+            && !choices.contains(default)
+        {
+            return Err(fail(format!(
+                "question `{}`: default `{default}` is not one of its choices",
+                q.key
+            )));
         }
         own_keys.push(q.key.as_str());
     }

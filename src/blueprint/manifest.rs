@@ -166,6 +166,9 @@ mod tests {
             "id = \"x\"\nversion = \"1.0.0\"\nsummary = \"s\"\nwhy = \"w\"\nrecomended = []\n",
         )
         .unwrap_err();
-        assert!(err.to_string().contains("unknown field `recomended`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown field `recomended`"),
+            "{err}"
+        );
     }
 }

@@ -129,7 +129,10 @@ pub(crate) fn render(
         })?;
         let source = &blueprint.templates[&spec.template];
         let template_name = format!("templates/{}", spec.template);
-        let content = if spec.template.ends_with(".hbs") {
+        let is_template = Path::new(&spec.template)
+            .extension()
+            .is_some_and(|e| e == "hbs");
+        let content = if is_template {
             let text = std::str::from_utf8(source).map_err(|_| Error::Template {
                 blueprint: m.id.clone(),
                 template: template_name.clone(),
@@ -210,7 +213,8 @@ mod tests {
     #[test]
     fn an_undefined_variable_names_the_template_and_line() {
         let ctx = json!({ "a": "1" });
-        let err = render_text("ci", "templates/x.yml.hbs", "a: {{a}}\nb: {{b}}\n", &ctx).unwrap_err();
+        let err =
+            render_text("ci", "templates/x.yml.hbs", "a: {{a}}\nb: {{b}}\n", &ctx).unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.starts_with("blueprint `ci`: template `templates/x.yml.hbs` line 2:"),
@@ -226,7 +230,21 @@ mod tests {
         assert_eq!(check_path("/etc/passwd"), Err("is absolute"));
         assert_eq!(check_path("../x"), Err("leaves the repo"));
         assert_eq!(check_path("a/../../x"), Err("leaves the repo"));
-        assert_eq!(check_path(".git/config"), Err("is inside `.git` or `.scaffold`"));
+        assert_eq!(
+            check_path(".git/config"),
+            Err("is inside `.git` or `.scaffold`")
+        );
         assert_eq!(check_path(""), Err("is not a file path"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_accepted_path_leaves_the_repo(path in "[a-z./\\\\]{0,20}") {
+            if check_path(&path).is_ok() {
+                let p = Path::new(&path);
+                proptest::prop_assert!(p.is_relative());
+                proptest::prop_assert!(p.components().all(|c| matches!(c, Component::Normal(_))));
+            }
+        }
     }
 }

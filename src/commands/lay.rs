@@ -2,6 +2,7 @@
 //! record. Nothing is written before the whole plan is known and free of unresolved conflicts.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::answers::{self, Resolver};
@@ -26,7 +27,11 @@ pub(crate) enum Selection<'a> {
     Add { ids: &'a [String] },
 }
 
-pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>) -> Result<ExitStatus> {
+pub(crate) fn run(
+    config: &Config,
+    stage_flag: Option<&str>,
+    selection: Selection<'_>,
+) -> Result<ExitStatus> {
     let catalog = Catalog::embedded()?;
     match selection {
         Selection::Init { only: Some(ids) } | Selection::Add { ids } => {
@@ -37,7 +42,7 @@ pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>
     let mut state = State::load(&config.root)?;
     let detected = detect::detect(&config.root);
     let common = questions::common();
-    let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage)?;
+    let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
     answers::check_provided(&provided, &common, &catalog)?;
 
     let mut terminal = Terminal::new();
@@ -71,23 +76,28 @@ pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>
                     missing: resolver.missing,
                 });
             }
-            let stage = &resolver.answers["stage"];
+            let team_stage = &resolver.answers["stage"];
             let recommended: Vec<bool> = catalog
                 .blueprints()
                 .iter()
                 .map(|b| {
-                    b.manifest.recommended.contains(stage)
+                    b.manifest.recommended.contains(team_stage)
                         && b.manifest.recommend_when.matches(&resolver.answers)
-                        && !(b.manifest.id == "ci" && !handmade_ci.is_empty())
+                        && (b.manifest.id != "ci" || handmade_ci.is_empty())
                 })
                 .collect();
-            if let Some(ci) = catalog.get("ci") {
-                if ci.manifest.recommended.contains(stage) && !handmade_ci.is_empty() {
-                    eprintln!(
-                        "note: `ci` is not recommended because this repo already has CI ({}); add it with --only if you want it",
-                        handmade_ci.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-                    );
-                }
+            if let Some(ci) = catalog.get("ci")
+                && ci.manifest.recommended.contains(team_stage)
+                && !handmade_ci.is_empty()
+            {
+                eprintln!(
+                    "note: `ci` is not recommended because this repo already has CI ({}); add it with --only if you want it",
+                    handmade_ci
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
             let picked: Vec<usize> = match resolver.prompter.as_deref_mut() {
                 Some(prompter) if !config.yes => {
@@ -97,25 +107,30 @@ pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>
                         .map(|b| format!("{:<15} {}", b.manifest.id, b.manifest.why))
                         .collect();
                     prompter.multi_select(
-                        &format!("Foundations to lay (recommended for {stage} are checked)"),
+                        &format!("Foundations to lay (recommended for {team_stage} are checked)"),
                         &items,
                         &recommended,
                     )?
                 }
                 _ => (0..recommended.len()).filter(|i| recommended[*i]).collect(),
             };
-            picked.into_iter().map(|i| &catalog.blueprints()[i]).collect()
+            picked
+                .into_iter()
+                .map(|i| &catalog.blueprints()[i])
+                .collect()
         }
     };
     if chosen.is_empty() {
-        return Err(Error::NothingSelected { known: catalog.ids() });
+        return Err(Error::NothingSelected {
+            known: catalog.ids(),
+        });
     }
     for blueprint in &chosen {
         for question in &blueprint.manifest.questions {
             resolver.resolve(question)?;
         }
     }
-    let mut prompter = resolver.prompter.take();
+    let prompter = resolver.prompter.take();
     let answers = resolver.finish()?;
 
     // Render every chosen blueprint, then plan the whole run at once.
@@ -134,7 +149,7 @@ pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>
                 next_adr += 1;
                 next_adr
             });
-        let date = previous.map_or(today.clone(), |p| p.applied.clone());
+        let date = previous.map_or(today.clone(), |p| p.date.clone());
         let own = own_answers(blueprint, &answers);
         let rendered = render::render(
             blueprint,
@@ -160,7 +175,7 @@ pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>
             Applied {
                 version: blueprint.manifest.version.clone(),
                 source: blueprint.source.clone(),
-                applied: date,
+                date,
                 adr,
                 answers: own,
                 files: BTreeMap::new(),
@@ -178,7 +193,7 @@ pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>
         return Ok(ExitStatus::Success);
     }
 
-    resolve_conflicts(&mut plan, config.force, prompter.as_deref_mut())?;
+    resolve_conflicts(&mut plan, config.force, prompter)?;
 
     for (id, mut record) in applied {
         for change in &plan.changes {
@@ -243,7 +258,7 @@ pub(crate) fn run(config: &Config, stage: Option<&str>, selection: Selection<'_>
 fn resolve_conflicts(
     plan: &mut Plan,
     force: bool,
-    mut prompter: Option<&mut dyn Prompter>,
+    prompter: Option<&mut dyn Prompter>,
 ) -> Result<()> {
     let conflicts: Vec<ConflictPath> = plan
         .conflicts()
@@ -263,7 +278,7 @@ fn resolve_conflicts(
         }
         return Ok(());
     }
-    let Some(prompter) = prompter.as_deref_mut() else {
+    let Some(prompter) = prompter else {
         return Err(Error::Conflicts { paths: conflicts });
     };
     let options = [
@@ -296,7 +311,10 @@ fn resolve_conflicts(
 }
 
 /// The common answers and the blueprint's own.
-fn own_answers(blueprint: &Blueprint, answers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+fn own_answers(
+    blueprint: &Blueprint,
+    answers: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     answers
         .iter()
         .filter(|(k, _)| {
@@ -332,7 +350,10 @@ fn defaults(root: &Path, detected: &Detected) -> BTreeMap<String, String> {
     if let Some(language) = detected.language {
         out.insert("language".to_owned(), language.to_owned());
     }
-    out.insert("cloud".to_owned(), detected.cloud.unwrap_or("none").to_owned());
+    out.insert(
+        "cloud".to_owned(),
+        detected.cloud.unwrap_or("none").to_owned(),
+    );
     out.insert(
         "database".to_owned(),
         detected.database.unwrap_or("none").to_owned(),
@@ -353,15 +374,13 @@ fn adr_number_of(path: &str) -> Option<u32> {
 
 /// The highest ADR number already in `docs/adr/`, or 0.
 fn highest_adr(root: &Path) -> u32 {
-    std::fs::read_dir(root.join("docs/adr"))
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| adr_number_of(&e.file_name().to_string_lossy()))
-                .max()
-                .unwrap_or(0)
-        })
-        .unwrap_or(0)
+    std::fs::read_dir(root.join("docs/adr")).map_or(0, |entries| {
+        entries
+            .flatten()
+            .filter_map(|e| adr_number_of(&e.file_name().to_string_lossy()))
+            .max()
+            .unwrap_or(0)
+    })
 }
 
 fn describe(answers: &BTreeMap<String, String>, chosen: &[&Blueprint]) -> String {
@@ -375,10 +394,11 @@ fn describe(answers: &BTreeMap<String, String>, chosen: &[&Blueprint]) -> String
         answers["database"]
     );
     for b in chosen {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n  {} {}: {}",
             b.manifest.id, b.manifest.version, b.manifest.why
-        ));
+        );
     }
     out
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -64,8 +65,19 @@ impl std::fmt::Display for Run {
 
 /// The flags that answer every common question.
 pub(crate) const SEED_NODE: [&str; 14] = [
-    "--set", "stage=seed", "--set", "ci=github", "--set", "language=node", "--set", "cloud=aws",
-    "--set", "database=postgres", "--set", "code_owner=@acme/platform", "--set",
+    "--set",
+    "stage=seed",
+    "--set",
+    "ci=github",
+    "--set",
+    "language=node",
+    "--set",
+    "cloud=aws",
+    "--set",
+    "database=postgres",
+    "--set",
+    "code_owner=@acme/platform",
+    "--set",
     "repository=acme/demo",
 ];
 
@@ -133,7 +145,7 @@ impl Repo {
             if skip.iter().any(|p| path.starts_with(p)) {
                 continue;
             }
-            s.push_str(&format!("=== {path}\n{}\n", self.read(&path)));
+            let _ = writeln!(s, "=== {path}\n{}", self.read(&path));
         }
         s
     }
@@ -146,7 +158,12 @@ impl Repo {
             .map(|p| {
                 let meta = std::fs::metadata(self.root.join(&p)).unwrap();
                 let bytes = std::fs::read(self.root.join(&p)).unwrap();
-                (p, bytes, meta.permissions().mode(), meta.modified().unwrap())
+                (
+                    p,
+                    bytes,
+                    meta.permissions().mode(),
+                    meta.modified().unwrap(),
+                )
             })
             .collect()
     }
@@ -156,7 +173,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let entry = entry.unwrap();
         let path = entry.path();
-        let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         if rel == ".git" {
             continue;
         }

@@ -1,0 +1,407 @@
+//! The `staging-parity` blueprint's check, for real: renders the blueprint with the engine binary and
+//! runs the generated `ops/parity/check-parity.sh` on the generated files (parity holds) and on broken
+//! copies of them (a missing key, an extra key, another database major version or engine, a secret
+//! value, a drifted compose.yaml). Each broken copy must fail and name the key and the environment.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A rendered repository in a temporary directory.
+struct Rendered {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+}
+
+/// What one run of `check-parity.sh` did.
+struct Check {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Check {
+    #[track_caller]
+    fn passes(&self) -> &Self {
+        assert_eq!(self.code, 0, "expected parity to hold\n{self}");
+        self
+    }
+
+    #[track_caller]
+    fn fails(&self) -> &Self {
+        assert_eq!(self.code, 1, "expected parity to fail\n{self}");
+        self
+    }
+
+    #[track_caller]
+    fn code_is(&self, code: i32) -> &Self {
+        assert_eq!(self.code, code, "expected exit {code}\n{self}");
+        self
+    }
+
+    #[track_caller]
+    fn says(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text) || self.stderr.contains(text),
+            "output lacks `{text}`\n{self}"
+        );
+        self
+    }
+
+    #[track_caller]
+    fn never_says(&self, text: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(text) && !self.stderr.contains(text),
+            "output has `{text}`\n{self}"
+        );
+        self
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Renders `staging-parity` the way a series-a team on GitHub and AWS would get it.
+fn render(database: &str) -> Rendered {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("demo");
+    fs::create_dir(&root).expect("repo dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_scaffold"))
+        .arg("init")
+        .arg("-C")
+        .arg(&root)
+        .args(["--yes", "--only", "staging-parity"])
+        .args(["--set", "project_name=demo", "--set", "stage=series-a"])
+        .args([
+            "--set",
+            "ci=github",
+            "--set",
+            "language=node",
+            "--set",
+            "cloud=aws",
+        ])
+        .arg("--set")
+        .arg(format!("database={database}"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run scaffold");
+    assert!(
+        out.status.success(),
+        "scaffold init failed\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Rendered { _tmp: tmp, root }
+}
+
+/// A copy of a rendered tree (without `.scaffold/`), to break without touching the original.
+fn copy_of(src: &Rendered) -> Rendered {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("broken");
+    copy_tree(&src.root, &root);
+    Rendered { _tmp: tmp, root }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let name = entry.file_name();
+        if name == ".scaffold" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+fn env_file(tree: &Rendered, env: &str) -> PathBuf {
+    tree.root
+        .join("config/environments")
+        .join(format!("{env}.env"))
+}
+
+/// The value of `key` in an environment file.
+fn value_of(tree: &Rendered, env: &str, key: &str) -> String {
+    let text = fs::read_to_string(env_file(tree, env)).expect("read env file");
+    let prefix = format!("{key}=");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("{env}.env has no {key}"))
+        .to_owned()
+}
+
+/// Rewrites an environment file: the line of `key` becomes `replacement` (or goes, when `None`).
+fn edit(tree: &Rendered, env: &str, key: &str, replacement: Option<&str>) {
+    let path = env_file(tree, env);
+    let text = fs::read_to_string(&path).expect("read env file");
+    let prefix = format!("{key}=");
+    assert!(
+        text.lines().any(|line| line.starts_with(&prefix)),
+        "{env}.env has no {key}"
+    );
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with(&prefix) {
+            if let Some(new) = replacement {
+                out.push_str(new);
+                out.push('\n');
+            }
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    fs::write(&path, out).expect("write env file");
+}
+
+fn append(tree: &Rendered, env: &str, line: &str) {
+    let path = env_file(tree, env);
+    let mut text = fs::read_to_string(&path).expect("read env file");
+    text.push_str(line);
+    text.push('\n');
+    fs::write(&path, text).expect("write env file");
+}
+
+/// Runs the generated check from the tree's root, with optional arguments.
+fn check_with(tree: &Rendered, args: &[&str]) -> Check {
+    let out = Command::new("bash")
+        .arg("ops/parity/check-parity.sh")
+        .args(args)
+        .current_dir(&tree.root)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run bash");
+    Check {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn check(tree: &Rendered) -> Check {
+    check_with(tree, &[])
+}
+
+/// Another major version than `version`, for the broken copies.
+fn other_version(version: &str) -> &'static str {
+    if version == "16" { "15" } else { "16" }
+}
+
+#[test]
+fn generated_environments_are_at_parity_for_every_database() {
+    for database in ["postgres", "mysql", "none"] {
+        let tree = render(database);
+        let run = check(&tree);
+        run.passes()
+            .says("parity OK: production, staging")
+            .never_says("missing key")
+            .never_says("extra key");
+        if database == "none" {
+            assert!(
+                !tree.root.join("compose.yaml").exists(),
+                "no database, no compose.yaml"
+            );
+            assert!(
+                !fs::read_to_string(env_file(&tree, "staging"))
+                    .expect("staging.env")
+                    .contains("DATABASE_"),
+                "no database, no database keys"
+            );
+        } else {
+            run.says("compose.yaml runs the same engines and versions");
+            assert_eq!(value_of(&tree, "staging", "DATABASE_ENGINE"), database);
+            assert_eq!(
+                value_of(&tree, "staging", "DATABASE_VERSION"),
+                value_of(&tree, "production", "DATABASE_VERSION")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_script_is_executable_and_takes_the_config_dir_as_an_argument() {
+    let tree = render("postgres");
+    let script = tree.root.join("ops/parity/check-parity.sh");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&script).expect("script").permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "check-parity.sh is executable");
+    }
+    let dir = tree.root.join("config/environments");
+    check_with(&tree, &[dir.to_str().expect("utf-8 path")]).passes();
+
+    let broken = copy_of(&tree);
+    append(&broken, "staging", "ONLY_HERE=1");
+    let dir = broken.root.join("config/environments");
+    // The original tree's script, pointed at the broken copy's directory.
+    check_with(&tree, &[dir.to_str().expect("utf-8 path")])
+        .fails()
+        .says("staging: extra key ONLY_HERE");
+
+    check_with(&tree, &["/nonexistent/config"]).code_is(2);
+}
+
+#[test]
+fn a_missing_key_is_named_with_its_environment() {
+    let tree = copy_of(&render("postgres"));
+    edit(&tree, "staging", "LOG_LEVEL", None);
+    check(&tree)
+        .fails()
+        .says("staging: missing key LOG_LEVEL")
+        .never_says("production: missing key");
+}
+
+#[test]
+fn an_extra_key_is_named_with_its_environment() {
+    let tree = copy_of(&render("postgres"));
+    append(&tree, "production", "FEATURE_NEW_CHECKOUT=true");
+    check(&tree)
+        .fails()
+        .says("production: extra key FEATURE_NEW_CHECKOUT")
+        .never_says("staging: extra key");
+}
+
+#[test]
+fn another_database_major_version_is_a_mismatch() {
+    let tree = copy_of(&render("postgres"));
+    let version = value_of(&tree, "staging", "DATABASE_VERSION");
+    let other = other_version(&version);
+    edit(
+        &tree,
+        "production",
+        "DATABASE_VERSION",
+        Some(&format!("DATABASE_VERSION={other}")),
+    );
+    check(&tree)
+        .fails()
+        .says("mismatch DATABASE_VERSION")
+        .says(&format!("production={other}"))
+        .says(&format!("staging={version}"))
+        // compose.yaml runs staging's version, so production's is not run locally either.
+        .says(&format!(
+            "compose.yaml: no postgres image of version {other} (production:"
+        ));
+}
+
+#[test]
+fn another_database_engine_is_a_mismatch() {
+    let tree = copy_of(&render("postgres"));
+    edit(
+        &tree,
+        "production",
+        "DATABASE_ENGINE",
+        Some("DATABASE_ENGINE=mysql"),
+    );
+    check(&tree)
+        .fails()
+        .says("mismatch DATABASE_ENGINE")
+        .says("production=mysql")
+        .says("staging=postgres")
+        .says("compose.yaml: no mysql image");
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let tree = copy_of(&render("mysql"));
+    edit(&tree, "production", "LOG_FORMAT", None);
+    edit(&tree, "staging", "APP_SECRETS", None);
+    append(&tree, "staging", "DEBUG_TOOLBAR=1");
+    edit(&tree, "staging", "LOG_LEVEL", Some("LOG_LEVEL=debug"));
+    check(&tree)
+        .fails()
+        .says("production: missing key LOG_FORMAT")
+        .says("staging: missing key APP_SECRETS")
+        .says("staging: extra key DEBUG_TOOLBAR")
+        .says("mismatch LOG_LEVEL: production=info staging=debug")
+        .says("4 problem(s)");
+}
+
+#[test]
+fn declared_differences_may_differ() {
+    let tree = copy_of(&render("postgres"));
+    edit(&tree, "production", "APP_REPLICAS", Some("APP_REPLICAS=12"));
+    edit(
+        &tree,
+        "production",
+        "DATABASE_INSTANCE_CLASS",
+        Some("DATABASE_INSTANCE_CLASS=db.r7g.4xlarge"),
+    );
+    edit(&tree, "staging", "APP_MEMORY_MB", Some("APP_MEMORY_MB=256"));
+    check(&tree).passes();
+}
+
+#[test]
+fn a_secret_key_must_name_a_sops_file_of_its_own_environment_never_hold_a_value() {
+    let tree = copy_of(&render("postgres"));
+    edit(
+        &tree,
+        "production",
+        "DATABASE_URL_SECRET",
+        Some("DATABASE_URL_SECRET=postgres://app:hunter2@db.internal/app"),
+    );
+    edit(
+        &tree,
+        "staging",
+        "APP_SECRETS",
+        Some("APP_SECRETS=sops:secrets/production/app.env"),
+    );
+    check(&tree)
+        .fails()
+        .says("production: DATABASE_URL_SECRET must name a secret")
+        .says("staging: APP_SECRETS must name a secret (sops:secrets/staging/")
+        .never_says("hunter2");
+}
+
+#[test]
+fn compose_must_run_the_environments_engine_and_major_version() {
+    let tree = copy_of(&render("postgres"));
+    let version = value_of(&tree, "staging", "DATABASE_VERSION");
+    let other = other_version(&version);
+    let compose = tree.root.join("compose.yaml");
+    let text = fs::read_to_string(&compose).expect("compose.yaml");
+    let drifted = text.replace(
+        &format!("image: postgres:{version}"),
+        &format!("image: postgres:{other}-alpine"),
+    );
+    assert_ne!(text, drifted, "compose.yaml names postgres:{version}");
+    fs::write(&compose, drifted).expect("write compose.yaml");
+    check(&tree)
+        .fails()
+        .says(&format!(
+            "compose.yaml: no postgres image of version {version}"
+        ))
+        .says(&format!("found: postgres:{other}-alpine"));
+}
+
+#[test]
+fn environment_files_are_read_as_text_never_run() {
+    let tree = copy_of(&render("none"));
+    let marker = tree.root.join("pwned");
+    let line = format!("$(touch {}) `touch {}`", marker.display(), marker.display());
+    append(&tree, "staging", &line);
+    edit(
+        &tree,
+        "production",
+        "LOG_LEVEL",
+        Some(&format!("LOG_LEVEL=$(touch {})", marker.display())),
+    );
+    check(&tree)
+        .fails()
+        .says("staging: line")
+        .says("not a KEY=VALUE line")
+        .says("mismatch LOG_LEVEL");
+    assert!(!marker.exists(), "the check ran a command from an env file");
+}
