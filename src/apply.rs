@@ -72,7 +72,11 @@ pub(crate) fn apply(root: &Path, plan: &Plan, stamp: &str) -> Result<Applied> {
             write_atomic(&backup, old, false)?;
             done.backups.push(backup);
         }
-        if change.action.writes() {
+        if change.action == Action::Remove {
+            let path = root.join(&change.path);
+            std::fs::remove_file(&path).map_err(|source| Error::Write { path, source })?;
+            done.written += 1;
+        } else if change.action.writes() {
             write_atomic(&root.join(&change.path), &change.new, change.executable)?;
             done.written += 1;
         }
@@ -84,6 +88,18 @@ pub(crate) fn apply(root: &Path, plan: &Plan, stamp: &str) -> Result<Applied> {
 /// Writes only what changed, so a run that changes nothing leaves `.scaffold/` untouched.
 pub(crate) fn record(root: &Path, plan: &Plan, state: &State) -> Result<()> {
     for change in &plan.changes {
+        if let Some(foundation) = &change.dropped_by {
+            let base = state::base_path(root, foundation, &change.path);
+            if let Err(source) = std::fs::remove_file(&base)
+                && source.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(Error::Write { path: base, source });
+            }
+        }
+        // Only what was applied gets a new base: a `once` file or a deleted one keeps its own.
+        if matches!(change.action, Action::Skip | Action::Deleted) {
+            continue;
+        }
         for part in &change.parts {
             write_if_changed(
                 &state::base_path(root, &part.foundation, &change.path),

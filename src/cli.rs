@@ -48,6 +48,29 @@ Examples:
     /// List the available foundations
     #[command(after_help = "Examples:\n  scaffold list\n  scaffold list --json")]
     List(ListArgs),
+    /// Upgrade applied foundations to the newest blueprint versions, merging your edits
+    #[command(after_help = concat!("\
+Examples:
+  scaffold upgrade --dry-run                      see what would change, with diffs
+  scaffold upgrade                                all applied foundations
+  scaffold upgrade ci --set production_branch=release
+  scaffold upgrade --stage series-a               re-plan for a new stage
+  scaffold upgrade --ref v2.1.0                   a fork's newer tag
+
+Edited files are merged three ways (base: what scaffold wrote last time). Overlapping changes are
+written with conflict markers, listed, and the exit code is 1.
+
+", exit_codes!()))]
+    Upgrade(UpgradeArgs),
+    /// Show each applied foundation's version, the newest available, and the state of its files
+    #[command(after_help = "Examples:\n  scaffold status\n  scaffold status --json\n  scaffold status --check    exit 1 if a foundation is outdated or has conflicts (for CI)")]
+    Status(StatusArgs),
+    /// Work on a fork of the blueprints: eject an embedded one, start a new one, lint a fork
+    #[command(subcommand)]
+    Blueprint(BlueprintCommand),
+    /// Map the repo's infrastructure gaps, ranked for the team's stage (writes nothing unless --write)
+    #[command(after_help = "Examples:\n  scaffold assess\n  scaffold assess --json --stage series-a\n  scaffold assess --write")]
+    Assess(AssessArgs),
 }
 
 #[derive(Debug, Args)]
@@ -72,9 +95,19 @@ pub(crate) struct CommonArgs {
     #[arg(long)]
     pub(crate) dry_run: bool,
 
-    /// Overwrite files changed since scaffold wrote them (the old content is saved under .scaffold/backup/)
+    /// Overwrite files changed since scaffold wrote them (the old content is saved under
+    /// .scaffold/backup/); on upgrade, take the blueprint's version instead of merging
     #[arg(long)]
     pub(crate) force: bool,
+
+    /// Blueprints from a fork: a directory laid out like `blueprints/`, or a git URL (recorded, so
+    /// later runs use it without the flag)
+    #[arg(long, value_name = "SRC")]
+    pub(crate) source: Option<String>,
+
+    /// With a git source: the tag, branch or commit to use
+    #[arg(long = "ref", value_name = "REF")]
+    pub(crate) reference: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -102,10 +135,95 @@ pub(crate) struct AddArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct UpgradeArgs {
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
+
+    /// The team's new stage: adds the foundations it recommends and deepens the others
+    #[arg(long, value_name = "STAGE")]
+    pub(crate) stage: Option<String>,
+
+    /// Foundations to upgrade (default: every applied one)
+    #[arg(value_name = "FOUNDATION")]
+    pub(crate) foundations: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Repository to look at
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub(crate) dir: PathBuf,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    /// Exit 1 if any foundation is outdated or has unresolved conflicts
+    #[arg(long)]
+    pub(crate) check: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BlueprintCommand {
+    /// Copy an embedded blueprint into a fork directory, ready to edit
+    #[command(after_help = "Example:\n  scaffold blueprint eject ci --to ../our-blueprints")]
+    Eject {
+        /// The blueprint to copy
+        id: String,
+        /// The fork directory (the blueprint lands in DIR/ID)
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Write a minimal, documented blueprint skeleton into a fork directory
+    #[command(after_help = "Example:\n  scaffold blueprint new observability --to ../our-blueprints")]
+    New {
+        /// The new blueprint's id ([a-z0-9-])
+        id: String,
+        /// The fork directory (the blueprint lands in DIR/ID)
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Check every blueprint of a fork: manifests, and every template rendered for every
+    /// combination of answers; exit 1 if anything is wrong
+    #[command(after_help = "Example:\n  scaffold blueprint lint ../our-blueprints")]
+    Lint {
+        /// The fork directory
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AssessArgs {
+    /// Repository to assess
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub(crate) dir: PathBuf,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    /// Write docs/infra/TERRAIN.md (updated in place on later runs)
+    #[arg(long)]
+    pub(crate) write: bool,
+
+    /// The team's stage (default: the recorded one, else seed)
+    #[arg(long, value_name = "STAGE")]
+    pub(crate) stage: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ListArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// Blueprints from a fork (directory or git URL) laid over the embedded ones
+    #[arg(long, value_name = "SRC")]
+    pub(crate) source: Option<String>,
+
+    /// With a git source: the tag, branch or commit to use
+    #[arg(long = "ref", value_name = "REF")]
+    pub(crate) reference: Option<String>,
 }
 
 #[cfg(test)]

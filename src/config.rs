@@ -27,6 +27,12 @@ pub(crate) struct Config {
     pub(crate) sets: Vec<(String, String)>,
     /// `--answers FILE`.
     pub(crate) answers_file: Option<PathBuf>,
+    /// `--source SRC`: a fork of the blueprints.
+    pub(crate) source: Option<String>,
+    /// `--ref REF`: the git ref of the source.
+    pub(crate) reference: Option<String>,
+    /// The directory scaffold was started in (relative `--source` paths start here).
+    pub(crate) cwd: PathBuf,
 }
 
 impl Config {
@@ -58,6 +64,12 @@ impl Config {
             force: args.force,
             sets,
             answers_file: args.answers.clone(),
+            source: args.source.clone(),
+            reference: args.reference.clone(),
+            cwd: std::path::absolute(".").map_err(|source| Error::Read {
+                path: PathBuf::from("."),
+                source,
+            })?,
         })
     }
 }
@@ -74,6 +86,8 @@ mod tests {
             yes: false,
             dry_run: false,
             force: false,
+            source: None,
+            reference: None,
         }
     }
 

@@ -147,6 +147,24 @@ pub(crate) enum Error {
         source: std::io::Error,
     },
 
+    #[error("`{}` already exists; choose another --to or remove it", path.display())]
+    Exists { path: PathBuf },
+
+    #[error("nothing to upgrade: no foundation is applied here yet; run `scaffold init` first")]
+    NothingApplied,
+
+    #[error("foundation `{id}` is not applied here (applied: {}); add it with `scaffold add {id}`", applied.join(", "))]
+    NotApplied { id: String, applied: Vec<String> },
+
+    #[error("--ref needs a git --source (none is given or recorded)")]
+    RefWithoutSource,
+
+    #[error("refusing symlink `{}` in a blueprint source: a fork may hold only regular files", path.display())]
+    ForkSymlink { path: PathBuf },
+
+    #[error("git source `{url}`: {message}")]
+    Git { url: String, message: String },
+
     #[error("prompt failed: {source}")]
     Prompt { source: std::io::Error },
 
@@ -177,7 +195,13 @@ impl Error {
             | Error::NothingSelected { .. }
             | Error::NotADirectory { .. }
             | Error::StateCorrupt { .. }
-            | Error::StateVersion { .. } => ExitStatus::BadInput,
+            | Error::StateVersion { .. }
+            | Error::ForkSymlink { .. }
+            | Error::Exists { .. }
+            | Error::NothingApplied
+            | Error::NotApplied { .. }
+            | Error::RefWithoutSource
+            | Error::Git { .. } => ExitStatus::BadInput,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::Manifest { .. }
             | Error::Template { .. }

@@ -5,6 +5,7 @@
 
 mod answers;
 mod apply;
+mod assess;
 mod blueprint;
 mod cli;
 mod commands;
@@ -42,6 +43,10 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         Command::Init(args) => commands::init::run(args),
         Command::Add(args) => commands::add::run(args),
         Command::List(args) => commands::list::run(args),
+        Command::Upgrade(args) => commands::upgrade::run(args),
+        Command::Status(args) => commands::status::run(args),
+        Command::Blueprint(command) => commands::blueprint::run(command),
+        Command::Assess(args) => commands::assess::run(args),
     };
     match result {
         Ok(status) => status.into(),

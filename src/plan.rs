@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use crate::blueprint::manifest::Mode;
+use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::render::RenderedFile;
 use crate::error::{Error, Result};
-use crate::state::{State, hash};
+use crate::state::{self, FileRecord, State, hash};
 
 /// What applying does to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,20 @@ pub(crate) enum Action {
     /// The team edited the file and scaffold has nothing new for it, or a conflict was resolved
     /// by keeping the team's version: it is left as it is.
     Keep,
+    /// Upgrade: both sides changed the file and the changes merged cleanly.
+    Merge,
+    /// Upgrade: both sides changed the same lines; written with conflict markers.
+    MergeConflict,
+    /// A `once` file already written: the team's now, never touched.
+    Skip,
+    /// The team deleted the file: it stays deleted.
+    Deleted,
+    /// The new blueprint no longer has the file and the team did not change it: removed.
+    Remove,
+    /// The new blueprint no longer has the file but the team changed it: left, no longer managed.
+    Orphan,
+    /// The new blueprint no longer has the file and it is already gone.
+    Gone,
 }
 
 impl Action {
@@ -38,12 +52,27 @@ impl Action {
             Action::Conflict => "conflict",
             Action::Overwrite => "overwrite",
             Action::Keep => "kept",
+            Action::Merge => "merge",
+            Action::MergeConflict => "conflict",
+            Action::Skip => "once",
+            Action::Deleted => "deleted",
+            Action::Remove => "remove",
+            Action::Orphan => "unmanaged",
+            Action::Gone => "gone",
         }
     }
 
     /// Whether applying writes the file.
     pub(crate) fn writes(self) -> bool {
-        matches!(self, Action::Create | Action::Update | Action::Overwrite)
+        matches!(
+            self,
+            Action::Create
+                | Action::Update
+                | Action::Overwrite
+                | Action::Merge
+                | Action::MergeConflict
+                | Action::Remove
+        )
     }
 }
 
@@ -59,11 +88,18 @@ pub(crate) struct Change {
     pub(crate) executable: bool,
     /// What each foundation owns in it (one part, or one block per foundation).
     pub(crate) parts: Vec<RenderedFile>,
+    /// For a file the new render no longer has: the foundation that had it.
+    pub(crate) dropped_by: Option<String>,
 }
 
 impl Change {
     pub(crate) fn foundations(&self) -> String {
-        let mut ids: Vec<&str> = self.parts.iter().map(|p| p.foundation.as_str()).collect();
+        let mut ids: Vec<&str> = self
+            .parts
+            .iter()
+            .map(|p| p.foundation.as_str())
+            .chain(self.dropped_by.as_deref())
+            .collect();
         ids.dedup();
         ids.join(", ")
     }
@@ -77,95 +113,93 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// Compares what the blueprints render with the disk and the state.
-    pub(crate) fn compute(root: &Path, files: Vec<RenderedFile>, state: &State) -> Result<Plan> {
+    ///
+    /// `purpose` decides what happens when both the team and scaffold changed a file: `Lay`
+    /// reports a conflict (nothing is written unless resolved); `Upgrade` merges three ways, with
+    /// the rendered base recorded last time as the ancestor, and writes conflict markers where
+    /// the changes overlap. `foundations` are the ids rendered in this run: their recorded files
+    /// that the new render no longer has are removed when unmodified.
+    pub(crate) fn compute(
+        root: &Path,
+        files: Vec<RenderedFile>,
+        state: &State,
+        purpose: Purpose,
+        foundations: &[String],
+    ) -> Result<Plan> {
         let mut by_path: BTreeMap<String, Vec<RenderedFile>> = BTreeMap::new();
         for file in files {
             by_path.entry(file.path.clone()).or_default().push(file);
         }
         let mut changes = Vec::new();
-        for (path, parts) in by_path {
+        for (path, parts) in &by_path {
             if parts.len() > 1 && parts.iter().any(|p| p.mode == Mode::File) {
                 return Err(Error::PathClash {
-                    path,
+                    path: path.clone(),
                     first: parts[0].foundation.clone(),
                     second: parts[1].foundation.clone(),
                 });
             }
-            let full = root.join(&path);
-            let old = match std::fs::read(&full) {
-                Ok(bytes) => Some(bytes),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                Err(source) => return Err(Error::Read { path: full, source }),
+            let old = read(root, path)?;
+            let ctx = FileContext {
+                root,
+                path,
+                state,
+                purpose,
             };
-            let recorded = |foundation: &str| {
-                state
-                    .foundations
-                    .get(foundation)
-                    .and_then(|a| a.files.get(&path))
-                    .map(|r| r.sha256.as_str())
-            };
-            // The team's edits are kept when scaffold has nothing new for the file (what it would
-            // write now is what it wrote last time); they conflict only when both changed.
-            let mut kept = false;
-            let (new, conflict) = if parts[0].mode == Mode::File {
-                let part = &parts[0];
-                let theirs = |old: &Vec<u8>| {
-                    *old != part.content && recorded(&part.foundation) != Some(&hash(old))
-                };
-                let ours_unchanged = recorded(&part.foundation) == Some(&hash(&part.content));
-                match &old {
-                    Some(old) if theirs(old) && ours_unchanged => {
-                        kept = true;
-                        (old.clone(), false)
-                    }
-                    Some(old) => (part.content.clone(), theirs(old)),
-                    None => (part.content.clone(), false),
-                }
+            let (new, action) = if parts[0].mode == Mode::File {
+                ctx.whole(&parts[0], old.as_deref())?
             } else {
-                let mut text = old
-                    .as_deref()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_default();
-                let mut conflict = false;
-                for part in &parts {
-                    let inner = String::from_utf8_lossy(&part.content);
-                    let (next, existing) =
-                        splice_block(&text, &part.foundation, &part.comment, &inner);
-                    if let Some(existing) = existing.filter(|e| *e != *inner) {
-                        let record = recorded(&part.foundation);
-                        if record == Some(&hash(part.content.as_slice())) {
-                            kept = true;
-                            continue;
-                        }
-                        if record != Some(&hash(existing.as_bytes())) {
-                            conflict = true;
-                        }
-                    }
-                    text = next;
-                }
-                (text.into_bytes(), conflict)
-            };
-            let action = match &old {
-                None => Action::Create,
-                Some(old) if *old == new && kept => Action::Keep,
-                Some(old) if *old == new => Action::Unchanged,
-                Some(_) if conflict => Action::Conflict,
-                Some(_) => Action::Update,
+                ctx.blocks(parts, old.as_deref())?
             };
             changes.push(Change {
                 executable: parts.iter().any(|p| p.executable),
-                path,
+                path: path.clone(),
                 action,
                 old,
                 new,
-                parts,
+                parts: parts.clone(),
+                dropped_by: None,
             });
         }
+        // Files the new render dropped: removed when the team did not change them.
+        for id in foundations {
+            let Some(applied) = state.foundations.get(id) else {
+                continue;
+            };
+            for (path, record) in &applied.files {
+                if by_path.contains_key(path) {
+                    continue;
+                }
+                let old = read(root, path)?;
+                let action = match (&old, record.mode) {
+                    (None, _) => Action::Gone,
+                    (Some(old), Mode::File) if hash(old) == record.sha256 => Action::Remove,
+                    _ => Action::Orphan,
+                };
+                changes.push(Change {
+                    executable: false,
+                    path: path.clone(),
+                    action,
+                    old,
+                    new: Vec::new(),
+                    parts: Vec::new(),
+                    dropped_by: Some(id.clone()),
+                });
+            }
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(Plan { changes })
     }
 
     pub(crate) fn conflicts(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|c| c.action == Action::Conflict)
+    }
+
+    /// Files written with conflict markers by an upgrade.
+    pub(crate) fn marked(&self) -> impl Iterator<Item = &Change> {
+        self.changes
+            .iter()
+            .filter(|c| c.action == Action::MergeConflict)
     }
 
     /// Whether applying would write anything.
@@ -185,6 +219,148 @@ impl Plan {
             }
         }
         out
+    }
+}
+
+/// Why a plan is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// `init` and `add`: a file changed by both sides is a conflict to resolve first.
+    Lay,
+    /// `upgrade`: a file changed by both sides is merged three ways.
+    Upgrade,
+}
+
+fn read(root: &Path, path: &str) -> Result<Option<Vec<u8>>> {
+    let full = root.join(path);
+    match std::fs::read(&full) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Read { path: full, source }),
+    }
+}
+
+/// What deciding one file needs to know.
+struct FileContext<'a> {
+    root: &'a Path,
+    path: &'a str,
+    state: &'a State,
+    purpose: Purpose,
+}
+
+impl FileContext<'_> {
+    fn record(&self, foundation: &str) -> Option<&FileRecord> {
+        self.state
+            .foundations
+            .get(foundation)
+            .and_then(|a| a.files.get(self.path))
+    }
+
+    /// What scaffold rendered last time (the ancestor of a 3-way merge); empty if unknown.
+    fn base(&self, foundation: &str) -> String {
+        std::fs::read(state::base_path(self.root, foundation, self.path))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// A 3-way merge: `Ok` when clean, `Err` with git-style conflict markers.
+    fn merge(&self, foundation: &str, ours: &str, theirs: &str) -> std::result::Result<String, String> {
+        let base = self.base(foundation);
+        let label = |text: String| {
+            text.replace("<<<<<<< ours", "<<<<<<< yours")
+                .replace("||||||| original", "||||||| scaffold, before")
+                .replace(">>>>>>> theirs", ">>>>>>> scaffold, now")
+        };
+        diffy::merge(&base, ours, theirs).map(label).map_err(label)
+    }
+
+    /// A file scaffold owns whole.
+    fn whole(&self, part: &RenderedFile, old: Option<&[u8]>) -> Result<(Vec<u8>, Action)> {
+        let record = self.record(&part.foundation);
+        let new = part.content.clone();
+        let Some(old) = old else {
+            // Missing: new, or deleted by the team (it stays deleted unless the blueprint says).
+            return Ok(match record {
+                Some(_) if !part.restore_deleted => (Vec::new(), Action::Deleted),
+                _ => (new, Action::Create),
+            });
+        };
+        if record.is_some() && part.owner == Owner::Once {
+            return Ok((old.to_vec(), Action::Skip));
+        }
+        if old == new.as_slice() {
+            return Ok((new, Action::Unchanged));
+        }
+        let unmodified = record.is_some_and(|r| r.sha256 == hash(old));
+        if unmodified {
+            return Ok((new, Action::Update));
+        }
+        // The team changed it. Nothing new from scaffold: keep theirs.
+        if record.is_some_and(|r| r.sha256 == hash(&new)) {
+            return Ok((old.to_vec(), Action::Keep));
+        }
+        if self.purpose == Purpose::Lay {
+            return Ok((new, Action::Conflict));
+        }
+        let ours = String::from_utf8_lossy(old);
+        let theirs = String::from_utf8_lossy(&new);
+        Ok(match self.merge(&part.foundation, &ours, &theirs) {
+            Ok(merged) if merged.as_bytes() == old => (old.to_vec(), Action::Keep),
+            Ok(merged) => (merged.into_bytes(), Action::Merge),
+            Err(marked) => (marked.into_bytes(), Action::MergeConflict),
+        })
+    }
+
+    /// A file in which each foundation owns a marked block.
+    fn blocks(&self, parts: &[RenderedFile], old: Option<&[u8]>) -> Result<(Vec<u8>, Action)> {
+        let mut text = old
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let mut outcome = Action::Unchanged;
+        let mut kept = false;
+        for part in parts {
+            let inner = String::from_utf8_lossy(&part.content).into_owned();
+            let record = self.record(&part.foundation);
+            let (_, existing) = splice_block(&text, &part.foundation, &part.comment, &inner);
+            let wanted = match existing {
+                None if old.is_some() && record.is_some() && !part.restore_deleted => {
+                    // The team removed the block: it stays removed.
+                    continue;
+                }
+                Some(_) if record.is_some() && part.owner == Owner::Once => continue,
+                None => inner,
+                Some(existing) if existing == inner => continue,
+                Some(existing) if record.is_some_and(|r| r.sha256 == hash(existing.as_bytes())) => inner,
+                Some(_) if record.is_some_and(|r| r.sha256 == hash(inner.as_bytes())) => {
+                    kept = true;
+                    continue;
+                }
+                Some(existing) => {
+                    if self.purpose == Purpose::Lay {
+                        outcome = Action::Conflict;
+                        inner
+                    } else {
+                        match self.merge(&part.foundation, &existing, &inner) {
+                            Ok(merged) => merged,
+                            Err(marked) => {
+                                outcome = Action::MergeConflict;
+                                marked
+                            }
+                        }
+                    }
+                }
+            };
+            text = splice_block(&text, &part.foundation, &part.comment, &wanted).0;
+        }
+        let new = text.into_bytes();
+        let action = match old {
+            None => Action::Create,
+            Some(old) if old == new.as_slice() && kept => Action::Keep,
+            Some(old) if old == new.as_slice() => Action::Unchanged,
+            Some(_) if outcome != Action::Unchanged => outcome,
+            Some(_) => Action::Update,
+        };
+        Ok((new, action))
     }
 }
 
@@ -220,6 +396,18 @@ impl fmt::Display for Plan {
         }
         Ok(())
     }
+}
+
+/// The inner text of a foundation's block, whatever its comment prefix.
+pub(crate) fn find_block(text: &str, foundation: &str) -> Option<String> {
+    let begin = format!(" >>> scaffold {foundation} >>>");
+    let end = format!(" <<< scaffold {foundation} <<<");
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let start = lines.iter().position(|l| l.contains(&begin))?;
+    let stop = lines[start + 1..]
+        .iter()
+        .position(|l| l.trim_end().ends_with(&end))?;
+    Some(lines[start + 1..start + 1 + stop].concat())
 }
 
 fn begin_marker(comment: &str, foundation: &str) -> String {

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::blueprint::manifest::Mode;
+use crate::blueprint::manifest::{Mode, Owner};
+use crate::blueprint::source::SourceRecord;
 use crate::error::{Error, Result};
 
 /// The format version this binary reads and writes.
@@ -24,6 +25,9 @@ const STATE_FILE: &str = "state.toml";
 pub(crate) struct State {
     /// Format version of this file.
     pub(crate) version: u64,
+    /// The fork of the blueprints this repo uses, if any (later runs use it without `--source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<SourceRecord>,
     /// The latest common answers (stage, stack) and any other answer given, reused by `add`.
     #[serde(default)]
     pub(crate) answers: BTreeMap<String, String>,
@@ -59,6 +63,13 @@ pub(crate) struct FileRecord {
     pub(crate) sha256: String,
     /// Whole file or marked block.
     pub(crate) mode: Mode,
+    /// Managed, or written once and then the team's.
+    #[serde(default, skip_serializing_if = "is_managed")]
+    pub(crate) owner: Owner,
+}
+
+fn is_managed(owner: &Owner) -> bool {
+    *owner == Owner::Managed
 }
 
 /// Hex sha256 of some bytes.
@@ -167,6 +178,7 @@ mod tests {
                     FileRecord {
                         sha256: hash(b"x"),
                         mode: Mode::File,
+                        owner: Owner::Managed,
                     },
                 )]),
             },

@@ -8,6 +8,7 @@ use include_dir::{Dir, include_dir};
 use regex::Regex;
 
 use crate::blueprint::manifest::{Manifest, Mode};
+use crate::blueprint::source::Fork;
 use crate::error::{Error, Result};
 use crate::questions::{COMMON_KEYS, STAGES};
 
@@ -34,28 +35,130 @@ pub(crate) struct Catalog {
     pub(crate) shared: serde_json::Value,
 }
 
+/// Files by `/`-separated path: the embedded tree, or a fork's.
+type Tree = BTreeMap<String, Cow<'static, [u8]>>;
+
+fn embedded_tree() -> Tree {
+    fn walk(dir: &'static Dir<'static>, out: &mut Tree) {
+        for file in dir.files() {
+            out.insert(slash_path(file.path()), Cow::Borrowed(file.contents()));
+        }
+        for sub in dir.dirs() {
+            walk(sub, out);
+        }
+    }
+    let mut tree = Tree::new();
+    walk(&EMBEDDED, &mut tree);
+    tree
+}
+
+fn slash_path(path: &std::path::Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every embedded file of a blueprint, by path relative to its folder (for `blueprint eject`).
+pub(crate) fn embedded_files(id: &str) -> Vec<(String, Cow<'static, [u8]>)> {
+    let prefix = format!("{id}/");
+    embedded_tree()
+        .into_iter()
+        .filter_map(|(p, b)| p.strip_prefix(&prefix).map(|rel| (rel.to_owned(), b)))
+        .collect()
+}
+
+/// The blueprint folders of a tree: those holding a `blueprint.toml`.
+fn folders(tree: &Tree) -> Vec<String> {
+    tree.keys()
+        .filter_map(|p| p.strip_suffix("/blueprint.toml"))
+        .filter(|f| !f.contains('/'))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn templates_of(tree: &Tree, folder: &str) -> BTreeMap<String, Cow<'static, [u8]>> {
+    let prefix = format!("{folder}/templates/");
+    tree.iter()
+        .filter_map(|(p, b)| p.strip_prefix(&prefix).map(|rel| (rel.to_owned(), b.clone())))
+        .collect()
+}
+
 impl Catalog {
     /// The blueprints embedded in this binary.
     pub(crate) fn embedded() -> Result<Catalog> {
-        let shared = match EMBEDDED.get_file("shared.toml") {
-            Some(file) => parse_shared(file.contents())?,
+        Self::load(None)
+    }
+
+    /// The embedded blueprints with a fork laid over them: a fork's blueprint replaces the
+    /// embedded one of the same id (or extends it), new ids are added.
+    pub(crate) fn load(fork: Option<&Fork>) -> Result<Catalog> {
+        let tree = embedded_tree();
+        let mut shared = match tree.get("shared.toml") {
+            Some(bytes) => parse_shared(bytes)?,
             None => serde_json::Value::Object(serde_json::Map::new()),
         };
         let mut blueprints = Vec::new();
-        for dir in EMBEDDED.dirs() {
-            let id = dir.path().to_string_lossy().into_owned();
-            // A folder without a manifest is not a blueprint (a test keeps the embedded set whole).
-            let Some(manifest_file) = dir.get_file(dir.path().join("blueprint.toml")) else {
-                continue;
-            };
-            let mut templates = BTreeMap::new();
-            collect(dir, &dir.path().join("templates"), &mut templates);
-            blueprints.push(load(
-                &id,
-                manifest_file.contents(),
-                templates,
-                EMBEDDED_SOURCE,
+        for folder in folders(&tree) {
+            let manifest = parse_manifest(&folder, &tree[&format!("{folder}/blueprint.toml")])?;
+            blueprints.push(check(
+                Blueprint {
+                    manifest,
+                    source: EMBEDDED_SOURCE.to_owned(),
+                    templates: templates_of(&tree, &folder),
+                },
+                &folder,
             )?);
+        }
+        if let Some(fork) = fork {
+            let tree: Tree = fork
+                .files
+                .iter()
+                .map(|(p, b)| (p.clone(), Cow::Owned(b.clone())))
+                .collect();
+            if let Some(bytes) = tree.get("shared.toml") {
+                merge_json(&mut shared, parse_shared(bytes)?);
+            }
+            let label = fork.record.label();
+            let found = folders(&tree);
+            if found.is_empty() {
+                return Err(Error::Manifest {
+                    blueprint: label,
+                    file: "blueprint.toml".to_owned(),
+                    message: "the source holds no blueprint (no `<id>/blueprint.toml`)".to_owned(),
+                });
+            }
+            for folder in found {
+                let mut manifest =
+                    parse_manifest(&folder, &tree[&format!("{folder}/blueprint.toml")])?;
+                let mut templates = templates_of(&tree, &folder);
+                if let Some(base_id) = manifest.extends.clone() {
+                    let base = blueprints
+                        .iter()
+                        .find(|b| b.manifest.id == base_id && b.source == EMBEDDED_SOURCE)
+                        .ok_or_else(|| Error::Manifest {
+                            blueprint: folder.clone(),
+                            file: "blueprint.toml".to_owned(),
+                            message: format!(
+                                "`extends = \"{base_id}\"`: no embedded blueprint has that id"
+                            ),
+                        })?;
+                    manifest = manifest.inherit(&base.manifest);
+                    for (path, bytes) in &base.templates {
+                        templates.entry(path.clone()).or_insert_with(|| bytes.clone());
+                    }
+                }
+                let blueprint = check(
+                    Blueprint {
+                        manifest,
+                        source: label.clone(),
+                        templates,
+                    },
+                    &folder,
+                )?;
+                blueprints.retain(|b| b.manifest.id != blueprint.manifest.id);
+                blueprints.push(blueprint);
+            }
         }
         blueprints.sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
         Ok(Catalog { blueprints, shared })
@@ -92,23 +195,15 @@ impl Catalog {
     }
 }
 
-fn collect(
-    dir: &Dir<'static>,
-    root: &std::path::Path,
-    out: &mut BTreeMap<String, Cow<'static, [u8]>>,
-) {
-    for file in dir.files() {
-        if let Ok(rel) = file.path().strip_prefix(root) {
-            let key = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.insert(key, Cow::Borrowed(file.contents()));
+/// Deep-merges `over` into `base` (objects key by key; anything else replaced).
+fn merge_json(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(o)) => {
+            for (k, v) in o {
+                merge_json(b.entry(k).or_insert(serde_json::Value::Null), v);
+            }
         }
-    }
-    for sub in dir.dirs() {
-        collect(sub, root, out);
+        (b, o) => *b = o,
     }
 }
 
@@ -126,27 +221,43 @@ fn shared_error(message: &str) -> Error {
     }
 }
 
-/// Parses and checks one blueprint.
-pub(crate) fn load(
-    folder: &str,
-    manifest: &[u8],
-    templates: BTreeMap<String, Cow<'static, [u8]>>,
-    source: &str,
-) -> Result<Blueprint> {
+/// Parses a manifest, naming the blueprint and the line in errors.
+pub(crate) fn parse_manifest(folder: &str, bytes: &[u8]) -> Result<Manifest> {
     let fail = |message: String| Error::Manifest {
         blueprint: folder.to_owned(),
         file: "blueprint.toml".to_owned(),
         message,
     };
-    let text = std::str::from_utf8(manifest).map_err(|e| fail(e.to_string()))?;
-    let manifest: Manifest = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| fail(e.to_string()))?;
+    toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        fail(format!("line {line}: {}", e.message()))
+    })
+}
+
+/// Checks a blueprint whose manifest is complete (after `extends`).
+pub(crate) fn check(blueprint: Blueprint, folder: &str) -> Result<Blueprint> {
+    let manifest = &blueprint.manifest;
+    let templates = &blueprint.templates;
+    let fail = |message: String| Error::Manifest {
+        blueprint: folder.to_owned(),
+        file: "blueprint.toml".to_owned(),
+        message,
+    };
     if manifest.id != folder {
         return Err(fail(format!(
             "id `{}` must equal the folder name `{folder}`",
             manifest.id
         )));
     }
-    for stage in &manifest.recommended {
+    if manifest.summary.is_empty() || manifest.why.is_empty() {
+        return Err(fail(
+            "`summary` and `why` are required (one line each)".to_owned(),
+        ));
+    }
+    for stage in manifest.recommended() {
         if !STAGES.contains(&stage.as_str()) {
             return Err(fail(format!(
                 "unknown stage `{stage}` in `recommended` (allowed: {})",
@@ -182,7 +293,7 @@ pub(crate) fn load(
         .questions
         .iter()
         .map(|q| &q.when)
-        .chain(std::iter::once(&manifest.recommend_when))
+        .chain(manifest.recommend_when.iter())
         .chain(manifest.files.iter().map(|f| &f.when))
         .chain(manifest.next_steps.iter().map(|s| &s.when));
     for when in whens {
@@ -204,16 +315,24 @@ pub(crate) fn load(
             )));
         }
     }
-    Ok(Blueprint {
-        manifest,
-        source: source.to_owned(),
-        templates,
-    })
+    Ok(blueprint)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn load_one(manifest: &[u8]) -> Result<Blueprint> {
+        let manifest = parse_manifest("x", manifest)?;
+        check(
+            Blueprint {
+                manifest,
+                source: "test".to_owned(),
+                templates: BTreeMap::new(),
+            },
+            "x",
+        )
+    }
 
     #[test]
     fn the_embedded_catalog_loads() {
@@ -242,7 +361,7 @@ mod tests {
     fn a_manifest_naming_a_missing_template_is_an_error() {
         let manifest = b"id = \"x\"\nversion = \"1.0.0\"\nsummary = \"s\"\nwhy = \"w\"\n\
             [[files]]\ntemplate = \"a.hbs\"\npath = \"a\"\n";
-        let err = load("x", manifest, BTreeMap::new(), "test").unwrap_err();
+        let err = load_one(manifest).unwrap_err();
         assert_eq!(
             err.to_string(),
             "blueprint `x`: invalid `blueprint.toml`: file template `templates/a.hbs` does not exist"
@@ -253,7 +372,7 @@ mod tests {
     fn a_when_on_an_unknown_key_is_an_error() {
         let manifest = b"id = \"x\"\nversion = \"1.0.0\"\nsummary = \"s\"\nwhy = \"w\"\n\
             [[next_steps]]\ntext = \"t\"\nwhen = { colour = \"red\" }\n";
-        let err = load("x", manifest, BTreeMap::new(), "test").unwrap_err();
+        let err = load_one(manifest).unwrap_err();
         assert!(err.to_string().contains("unknown key `colour`"), "{err}");
     }
 }

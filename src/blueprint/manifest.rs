@@ -12,16 +12,22 @@ pub(crate) struct Manifest {
     pub(crate) id: String,
     /// Semver version, recorded in `.scaffold/state.toml` when applied.
     pub(crate) version: semver::Version,
+    /// A fork's blueprint may extend an embedded one: it inherits every field, question, file and
+    /// template it does not give itself.
+    #[serde(default)]
+    pub(crate) extends: Option<String>,
     /// One line shown by `scaffold list`.
+    #[serde(default)]
     pub(crate) summary: String,
     /// One line saying why a team wants it, shown in the picker.
+    #[serde(default)]
     pub(crate) why: String,
     /// Stages for which `init` preselects it.
     #[serde(default)]
-    pub(crate) recommended: Vec<String>,
+    pub(crate) recommended: Option<Vec<String>>,
     /// Further answers the recommendation needs (e.g. a database for backups).
     #[serde(default)]
-    pub(crate) recommend_when: When,
+    pub(crate) recommend_when: Option<When>,
     /// Questions of this blueprint, asked after the common ones.
     #[serde(default)]
     pub(crate) questions: Vec<Question>,
@@ -78,6 +84,23 @@ pub(crate) struct FileSpec {
     /// Block mode: the comment prefix of the begin/end markers.
     #[serde(default)]
     pub(crate) comment: Option<String>,
+    /// Who owns the file after it is written.
+    #[serde(default)]
+    pub(crate) owner: Owner,
+    /// Write the file again if the team deleted it (default: a deleted file stays deleted).
+    #[serde(default)]
+    pub(crate) restore_deleted: bool,
+}
+
+/// Who owns a written file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Owner {
+    /// Kept in step with the blueprint: replaced or merged on upgrade.
+    #[default]
+    Managed,
+    /// Written once, then the team's own: never touched again (e.g. a runbook to fill in).
+    Once,
 }
 
 /// How much of a file a blueprint owns.
@@ -112,6 +135,61 @@ pub(crate) struct When(pub(crate) BTreeMap<String, OneOrMany>);
 pub(crate) enum OneOrMany {
     One(String),
     Many(Vec<String>),
+}
+
+impl Manifest {
+    /// Stages for which it is recommended.
+    pub(crate) fn recommended(&self) -> &[String] {
+        self.recommended.as_deref().unwrap_or_default()
+    }
+
+    /// Whether it is recommended for these answers.
+    pub(crate) fn recommends(&self, answers: &BTreeMap<String, String>) -> bool {
+        answers
+            .get("stage")
+            .is_some_and(|stage| self.recommended().contains(stage))
+            && self
+                .recommend_when
+                .as_ref()
+                .is_none_or(|when| when.matches(answers))
+    }
+
+    /// Fills what a fork's manifest leaves out from the blueprint it extends. Its own questions
+    /// (by key), files (by target path) and next steps come after, and win.
+    pub(crate) fn inherit(mut self, base: &Manifest) -> Manifest {
+        if self.summary.is_empty() {
+            self.summary.clone_from(&base.summary);
+        }
+        if self.why.is_empty() {
+            self.why.clone_from(&base.why);
+        }
+        if self.recommended.is_none() {
+            self.recommended.clone_from(&base.recommended);
+        }
+        if self.recommend_when.is_none() {
+            self.recommend_when.clone_from(&base.recommend_when);
+        }
+        let mut questions: Vec<Question> = base
+            .questions
+            .iter()
+            .filter(|q| !self.questions.iter().any(|own| own.key == q.key))
+            .cloned()
+            .collect();
+        questions.append(&mut self.questions);
+        self.questions = questions;
+        let mut files: Vec<FileSpec> = base
+            .files
+            .iter()
+            .filter(|f| !self.files.iter().any(|own| own.path == f.path))
+            .cloned()
+            .collect();
+        files.append(&mut self.files);
+        self.files = files;
+        let mut steps = base.next_steps.clone();
+        steps.append(&mut self.next_steps);
+        self.next_steps = steps;
+        self
+    }
 }
 
 impl OneOrMany {

@@ -3,3 +3,4 @@
 pub(crate) mod catalog;
 pub(crate) mod manifest;
 pub(crate) mod render;
+pub(crate) mod source;

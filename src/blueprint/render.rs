@@ -7,7 +7,7 @@ use handlebars::Handlebars;
 use serde_json::{Value, json};
 
 use crate::blueprint::catalog::Blueprint;
-use crate::blueprint::manifest::Mode;
+use crate::blueprint::manifest::{Mode, Owner};
 use crate::error::{Error, Result};
 use crate::questions::stage_rank;
 
@@ -26,6 +26,10 @@ pub(crate) struct RenderedFile {
     pub(crate) foundation: String,
     /// Whether this is the foundation's ADR (its path uses `adr_number`).
     pub(crate) is_adr: bool,
+    /// Managed, or written once and then the team's.
+    pub(crate) owner: Owner,
+    /// Write it again if the team deleted it.
+    pub(crate) restore_deleted: bool,
 }
 
 /// What one blueprint renders to.
@@ -151,6 +155,8 @@ pub(crate) fn render(
             comment: spec.comment.clone().unwrap_or_default(),
             foundation: m.id.clone(),
             is_adr: spec.path.contains("adr_number"),
+            owner: spec.owner,
+            restore_deleted: spec.restore_deleted,
         });
     }
     for step in m.next_steps.iter().filter(|s| s.when.matches(answers)) {

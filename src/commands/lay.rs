@@ -1,5 +1,6 @@
-//! The pipeline `init` and `add` share: answer, choose, render, plan, then print or apply, then
-//! record. Nothing is written before the whole plan is known and free of unresolved conflicts.
+//! The pipeline `init`, `add` and `upgrade` share: choose the blueprints' source, answer, choose
+//! the foundations, render, plan, then print or apply, then record. Nothing is written before the
+//! whole plan is known and every conflict is resolved (or, on upgrade, merged).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,11 +10,12 @@ use crate::answers::{self, Resolver};
 use crate::apply;
 use crate::blueprint::catalog::{Blueprint, Catalog};
 use crate::blueprint::render::{self, Extras};
+use crate::blueprint::source::{self, Fork, SourceKind};
 use crate::config::Config;
 use crate::detect::{self, Detected};
 use crate::error::{ConflictPath, Error, Result};
 use crate::exit::ExitStatus;
-use crate::plan::{self, Action, Plan};
+use crate::plan::{self, Action, Plan, Purpose};
 use crate::prompt::{Prompter, Terminal};
 use crate::questions::{self, COMMON_KEYS};
 use crate::state::{self, Applied, FileRecord, State};
@@ -25,6 +27,8 @@ pub(crate) enum Selection<'a> {
     Init { only: Option<&'a [String]> },
     /// `add`: exactly these.
     Add { ids: &'a [String] },
+    /// `upgrade`: these applied foundations (all when empty), plus what a new stage recommends.
+    Upgrade { ids: &'a [String] },
 }
 
 pub(crate) fn run(
@@ -32,14 +36,30 @@ pub(crate) fn run(
     stage_flag: Option<&str>,
     selection: Selection<'_>,
 ) -> Result<ExitStatus> {
-    let catalog = Catalog::embedded()?;
+    let mut state = State::load(&config.root)?;
+    let upgrading = matches!(selection, Selection::Upgrade { .. });
+    let purpose = if upgrading { Purpose::Upgrade } else { Purpose::Lay };
+    let fork = open_source(config, &state, upgrading)?;
+    let catalog = Catalog::load(fork.as_ref())?;
     match selection {
         Selection::Init { only: Some(ids) } | Selection::Add { ids } => {
             catalog.select(ids)?;
         }
+        Selection::Upgrade { ids } => {
+            if state.foundations.is_empty() {
+                return Err(Error::NothingApplied);
+            }
+            for id in ids {
+                if !state.foundations.contains_key(id) {
+                    return Err(Error::NotApplied {
+                        id: id.clone(),
+                        applied: state.foundations.keys().cloned().collect(),
+                    });
+                }
+            }
+        }
         Selection::Init { only: None } => {}
     }
-    let mut state = State::load(&config.root)?;
     let detected = detect::detect(&config.root);
     let common = questions::common();
     let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
@@ -70,6 +90,32 @@ pub(crate) fn run(
         .collect();
     let chosen: Vec<&Blueprint> = match selection {
         Selection::Init { only: Some(ids) } | Selection::Add { ids } => catalog.select(ids)?,
+        Selection::Upgrade { ids } => {
+            let mut chosen = Vec::new();
+            let wanted: Vec<String> = if ids.is_empty() {
+                state.foundations.keys().cloned().collect()
+            } else {
+                ids.to_vec()
+            };
+            for id in &wanted {
+                chosen.push(catalog.get(id).ok_or_else(|| Error::UnknownFoundation {
+                    id: id.clone(),
+                    known: catalog.ids(),
+                })?);
+            }
+            // A new stage brings the foundations it recommends.
+            let stage_changed = state.answers.get("stage") != resolver.answers.get("stage");
+            if ids.is_empty() && stage_changed && resolver.missing.is_empty() {
+                for b in catalog.blueprints() {
+                    let new = !state.foundations.contains_key(&b.manifest.id);
+                    let is_handmade_ci = b.manifest.id == "ci" && !handmade_ci.is_empty();
+                    if new && !is_handmade_ci && b.manifest.recommends(&resolver.answers) {
+                        chosen.push(b);
+                    }
+                }
+            }
+            chosen
+        }
         Selection::Init { only: None } => {
             if !resolver.missing.is_empty() {
                 return Err(Error::MissingAnswers {
@@ -81,13 +127,12 @@ pub(crate) fn run(
                 .blueprints()
                 .iter()
                 .map(|b| {
-                    b.manifest.recommended.contains(team_stage)
-                        && b.manifest.recommend_when.matches(&resolver.answers)
+                    b.manifest.recommends(&resolver.answers)
                         && (b.manifest.id != "ci" || handmade_ci.is_empty())
                 })
                 .collect();
             if let Some(ci) = catalog.get("ci")
-                && ci.manifest.recommended.contains(team_stage)
+                && ci.manifest.recommends(&resolver.answers)
                 && !handmade_ci.is_empty()
             {
                 eprintln!(
@@ -138,7 +183,7 @@ pub(crate) fn run(
     let mut next_adr = highest_adr(&config.root);
     let mut files = Vec::new();
     let mut next_steps: Vec<String> = Vec::new();
-    let mut applied = Vec::new();
+    let mut records = Vec::new();
     for blueprint in &chosen {
         let id = &blueprint.manifest.id;
         let previous = state.foundations.get(id);
@@ -160,9 +205,11 @@ pub(crate) fn run(
                 shared: &catalog.shared,
             },
         )?;
-        for step in rendered.next_steps {
-            if !next_steps.contains(&step) {
-                next_steps.push(step);
+        if previous.is_none() {
+            for step in rendered.next_steps {
+                if !next_steps.contains(&step) {
+                    next_steps.push(step);
+                }
             }
         }
         let adr = rendered
@@ -170,7 +217,7 @@ pub(crate) fn run(
             .iter()
             .find(|f| f.is_adr)
             .map(|f| f.path.clone());
-        applied.push((
+        records.push((
             id.clone(),
             Applied {
                 version: blueprint.manifest.version.clone(),
@@ -183,9 +230,10 @@ pub(crate) fn run(
         ));
         files.extend(rendered.files);
     }
-    let mut plan = Plan::compute(&config.root, files, &state)?;
+    let ids: Vec<String> = chosen.iter().map(|b| b.manifest.id.clone()).collect();
+    let mut plan = Plan::compute(&config.root, files, &state, purpose, &ids)?;
 
-    println!("{}", describe(&answers, &chosen));
+    println!("{}", describe(&answers, &chosen, &state));
     if config.dry_run {
         print!("{plan}");
         print!("{}", plan.diffs());
@@ -193,18 +241,33 @@ pub(crate) fn run(
         return Ok(ExitStatus::Success);
     }
 
-    resolve_conflicts(&mut plan, config.force, prompter)?;
+    if upgrading {
+        if config.force {
+            take_theirs(&mut plan);
+        }
+    } else {
+        resolve_conflicts(&mut plan, config.force, prompter)?;
+    }
 
-    for (id, mut record) in applied {
+    let previous_state = state.clone();
+    for (id, mut record) in records {
+        let previous = previous_state.foundations.get(&id);
         for change in &plan.changes {
             for part in change.parts.iter().filter(|p| p.foundation == id) {
-                record.files.insert(
-                    change.path.clone(),
-                    FileRecord {
+                // Only what is applied gets a new record; a `once` or deleted file keeps its own.
+                let kept = matches!(change.action, Action::Skip | Action::Deleted);
+                let entry = if kept {
+                    previous.and_then(|p| p.files.get(&change.path)).cloned()
+                } else {
+                    Some(FileRecord {
                         sha256: state::hash(&part.content),
                         mode: part.mode,
-                    },
-                );
+                        owner: part.owner,
+                    })
+                };
+                if let Some(entry) = entry {
+                    record.files.insert(change.path.clone(), entry);
+                }
             }
         }
         state.foundations.insert(id, record);
@@ -216,7 +279,9 @@ pub(crate) fn run(
     for (key, given) in &provided {
         state.answers.insert(key.clone(), given.value.clone());
     }
-    let previous_state = State::load(&config.root)?;
+    if let Some(fork) = &fork {
+        state.source = Some(fork.record.clone());
+    }
     if !plan.writes_anything() && previous_state == state {
         println!(
             "nothing to do: all {} files are up to date",
@@ -245,13 +310,69 @@ pub(crate) fn run(
                 .display()
         );
     }
+    for change in plan.changes.iter().filter(|c| c.action == Action::Orphan) {
+        println!(
+            "{} is no longer part of `{}`; you changed it, so it stays and is yours now",
+            change.path,
+            change.foundations()
+        );
+    }
     if !next_steps.is_empty() {
         println!("\nnext steps:");
         for (i, step) in next_steps.iter().enumerate() {
             println!("  {}. {step}", i + 1);
         }
     }
+    let marked: Vec<String> = plan.marked().map(|c| c.path.clone()).collect();
+    if !marked.is_empty() {
+        eprintln!(
+            "{} conflict{}: both you and the blueprint changed the same lines; resolve the markers (<<<<<<< yours / >>>>>>> scaffold, now), then commit:\n{}",
+            marked.len(),
+            if marked.len() == 1 { "" } else { "s" },
+            marked
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        return Ok(ExitStatus::Refused);
+    }
     Ok(ExitStatus::Success)
+}
+
+/// The blueprints' source: a new `--source`, else the one recorded (its recorded commit for
+/// `init`/`add`, its newest for `upgrade`), else none (the embedded blueprints alone).
+fn open_source(config: &Config, state: &State, upgrading: bool) -> Result<Option<Fork>> {
+    if let Some(spec) = &config.source {
+        return source::open(spec, config.reference.as_deref(), &config.cwd).map(Some);
+    }
+    match &state.source {
+        Some(record) if upgrading => source::reopen(record, config.reference.as_deref()).map(Some),
+        Some(record) => {
+            let pinned = match record.kind {
+                SourceKind::Git => record.commit.as_deref(),
+                SourceKind::Dir => None,
+            };
+            let mut fork = source::reopen(record, pinned.or(config.reference.as_deref()))?;
+            // Re-reading at the recorded commit keeps the recorded ref.
+            fork.record.reference.clone_from(&record.reference);
+            Ok(Some(fork))
+        }
+        None if config.reference.is_some() => Err(Error::RefWithoutSource),
+        None => Ok(None),
+    }
+}
+
+/// `upgrade --force`: take the blueprint's version of every file both sides changed.
+fn take_theirs(plan: &mut Plan) {
+    for change in &mut plan.changes {
+        if matches!(change.action, Action::Merge | Action::MergeConflict)
+            && change.parts.len() == 1
+        {
+            change.new.clone_from(&change.parts[0].content);
+            change.action = Action::Overwrite;
+        }
+    }
 }
 
 /// Conflicts are overwritten with `--force`, decided one by one on a terminal, and refused otherwise.
@@ -383,7 +504,7 @@ fn highest_adr(root: &Path) -> u32 {
     })
 }
 
-fn describe(answers: &BTreeMap<String, String>, chosen: &[&Blueprint]) -> String {
+fn describe(answers: &BTreeMap<String, String>, chosen: &[&Blueprint], state: &State) -> String {
     let mut out = format!(
         "scaffold: {} ({} stage; {} on {}, cloud {}, database {})",
         answers["project_name"],
@@ -394,11 +515,13 @@ fn describe(answers: &BTreeMap<String, String>, chosen: &[&Blueprint]) -> String
         answers["database"]
     );
     for b in chosen {
-        let _ = write!(
-            out,
-            "\n  {} {}: {}",
-            b.manifest.id, b.manifest.version, b.manifest.why
-        );
+        let version = match state.foundations.get(&b.manifest.id) {
+            Some(applied) if applied.version != b.manifest.version => {
+                format!("{} -> {}", applied.version, b.manifest.version)
+            }
+            _ => b.manifest.version.to_string(),
+        };
+        let _ = write!(out, "\n  {} {version}: {}", b.manifest.id, b.manifest.why);
     }
     out
 }

@@ -1,12 +1,24 @@
-//! `scaffold list`: the available foundations. Needs no repo.
+//! `scaffold list`: the available foundations, embedded or from a fork. Needs no repo.
 
 use crate::blueprint::catalog::Catalog;
+use crate::blueprint::source;
 use crate::cli::ListArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 
 pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
-    let catalog = Catalog::embedded()?;
+    let fork = match &args.source {
+        Some(spec) => {
+            let cwd = std::env::current_dir().map_err(|source| Error::Read {
+                path: ".".into(),
+                source,
+            })?;
+            Some(source::open(spec, args.reference.as_deref(), &cwd)?)
+        }
+        None if args.reference.is_some() => return Err(Error::RefWithoutSource),
+        None => None,
+    };
+    let catalog = Catalog::load(fork.as_ref())?;
     if args.json {
         let items: Vec<serde_json::Value> = catalog
             .blueprints()
@@ -16,7 +28,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
                     "id": b.manifest.id,
                     "version": b.manifest.version.to_string(),
                     "summary": b.manifest.summary,
-                    "recommended": b.manifest.recommended,
+                    "recommended": b.manifest.recommended(),
                     "source": b.source,
                 })
             })
@@ -42,7 +54,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
             m.summary,
             "",
             "",
-            m.recommended.join(", "),
+            m.recommended().join(", "),
             b.source,
         );
     }

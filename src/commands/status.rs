@@ -1,0 +1,147 @@
+//! `scaffold status`: per applied foundation, its version, the newest one its source offers, and
+//! the state of every file it wrote. Read-only.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::blueprint::catalog::Catalog;
+use crate::blueprint::manifest::Mode;
+use crate::blueprint::source;
+use crate::cli::StatusArgs;
+use crate::error::{Error, Result};
+use crate::exit::ExitStatus;
+use crate::plan::find_block;
+use crate::state::{self, FileRecord, State};
+
+#[derive(Debug, Serialize)]
+struct Report {
+    foundations: Vec<Foundation>,
+}
+
+#[derive(Debug, Serialize)]
+struct Foundation {
+    id: String,
+    version: String,
+    available: Option<String>,
+    outdated: bool,
+    source: String,
+    files: Vec<File>,
+}
+
+#[derive(Debug, Serialize)]
+struct File {
+    path: String,
+    state: &'static str,
+}
+
+pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
+    let root = std::path::absolute(&args.dir).map_err(|source| Error::Read {
+        path: args.dir.clone(),
+        source,
+    })?;
+    if !root.is_dir() {
+        return Err(Error::NotADirectory {
+            path: args.dir.clone(),
+        });
+    }
+    let state = State::load(&root)?;
+    let fork = state
+        .source
+        .as_ref()
+        .map(|record| source::reopen(record, None))
+        .transpose()?;
+    let catalog = Catalog::load(fork.as_ref())?;
+    let mut report = Report {
+        foundations: Vec::new(),
+    };
+    for (id, applied) in &state.foundations {
+        let available = catalog.get(id).map(|b| b.manifest.version.clone());
+        report.foundations.push(Foundation {
+            id: id.clone(),
+            version: applied.version.to_string(),
+            outdated: available.as_ref().is_some_and(|v| *v > applied.version),
+            available: available.map(|v| v.to_string()),
+            source: applied.source.clone(),
+            files: applied
+                .files
+                .iter()
+                .map(|(path, record)| File {
+                    path: path.clone(),
+                    state: file_state(&root, id, path, record),
+                })
+                .collect(),
+        });
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("JSON of strings")
+        );
+    } else if report.foundations.is_empty() {
+        println!("no foundation is applied here yet; run `scaffold init`");
+    } else {
+        print_table(&report);
+    }
+    let outdated = report.foundations.iter().any(|f| f.outdated);
+    let conflicted = report
+        .foundations
+        .iter()
+        .flat_map(|f| &f.files)
+        .any(|f| f.state == "conflicted");
+    if args.check && (outdated || conflicted) {
+        eprintln!(
+            "check failed:{}{}",
+            if outdated {
+                " a foundation is outdated (run `scaffold upgrade`)"
+            } else {
+                ""
+            },
+            if conflicted {
+                " a file has unresolved conflict markers"
+            } else {
+                ""
+            }
+        );
+        return Ok(ExitStatus::Refused);
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn print_table(report: &Report) {
+    for f in &report.foundations {
+        let newest = match (&f.available, f.outdated) {
+            (Some(v), true) => format!("{v} available: run `scaffold upgrade {}`", f.id),
+            (Some(_), false) => "up to date".to_owned(),
+            (None, _) => "no longer in its source".to_owned(),
+        };
+        println!("{} {} ({newest}; source: {})", f.id, f.version, f.source);
+        for file in &f.files {
+            println!("  {:<10} {}", file.state, file.path);
+        }
+    }
+}
+
+/// unchanged, modified, deleted, or conflicted (unresolved markers).
+fn file_state(root: &Path, foundation: &str, path: &str, record: &FileRecord) -> &'static str {
+    let Ok(bytes) = std::fs::read(root.join(path)) else {
+        return "deleted";
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let owned = match record.mode {
+        Mode::File => text.into_owned(),
+        Mode::Block => match find_block(&text, foundation) {
+            Some(inner) => inner,
+            None => return "deleted",
+        },
+    };
+    let has_markers = owned.lines().any(|l| l.starts_with("<<<<<<< "))
+        && owned.lines().any(|l| l.starts_with(">>>>>>> "));
+    if has_markers {
+        "conflicted"
+    } else if state::hash(owned.as_bytes()) == record.sha256 {
+        "unchanged"
+    } else {
+        "modified"
+    }
+}
