@@ -63,13 +63,17 @@ written with conflict markers, listed, and the exit code is 1.
 ", exit_codes!()))]
     Upgrade(UpgradeArgs),
     /// Show each applied foundation's version, the newest available, and the state of its files
-    #[command(after_help = "Examples:\n  scaffold status\n  scaffold status --json\n  scaffold status --check    exit 1 if a foundation is outdated or has conflicts (for CI)")]
+    #[command(
+        after_help = "Examples:\n  scaffold status\n  scaffold status --json\n  scaffold status --check    exit 1 if a foundation is outdated or has conflicts (for CI)"
+    )]
     Status(StatusArgs),
     /// Work on a fork of the blueprints: eject an embedded one, start a new one, lint a fork
     #[command(subcommand)]
     Blueprint(BlueprintCommand),
     /// Map the repo's infrastructure gaps, ranked for the team's stage (writes nothing unless --write)
-    #[command(after_help = "Examples:\n  scaffold assess\n  scaffold assess --json --stage series-a\n  scaffold assess --write")]
+    #[command(
+        after_help = "Examples:\n  scaffold assess\n  scaffold assess --json --stage series-a\n  scaffold assess --write"
+    )]
     Assess(AssessArgs),
 }
 
@@ -175,7 +179,9 @@ pub(crate) enum BlueprintCommand {
         to: PathBuf,
     },
     /// Write a minimal, documented blueprint skeleton into a fork directory
-    #[command(after_help = "Example:\n  scaffold blueprint new observability --to ../our-blueprints")]
+    #[command(
+        after_help = "Example:\n  scaffold blueprint new observability --to ../our-blueprints"
+    )]
     New {
         /// The new blueprint's id ([a-z0-9-])
         id: String,

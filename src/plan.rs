@@ -264,7 +264,12 @@ impl FileContext<'_> {
     }
 
     /// A 3-way merge: `Ok` when clean, `Err` with git-style conflict markers.
-    fn merge(&self, foundation: &str, ours: &str, theirs: &str) -> std::result::Result<String, String> {
+    fn merge(
+        &self,
+        foundation: &str,
+        ours: &str,
+        theirs: &str,
+    ) -> std::result::Result<String, String> {
         let base = self.base(foundation);
         let label = |text: String| {
             text.replace("<<<<<<< ours", "<<<<<<< yours")
@@ -330,7 +335,9 @@ impl FileContext<'_> {
                 Some(_) if record.is_some() && part.owner == Owner::Once => continue,
                 None => inner,
                 Some(existing) if existing == inner => continue,
-                Some(existing) if record.is_some_and(|r| r.sha256 == hash(existing.as_bytes())) => inner,
+                Some(existing) if record.is_some_and(|r| r.sha256 == hash(existing.as_bytes())) => {
+                    inner
+                }
                 Some(_) if record.is_some_and(|r| r.sha256 == hash(inner.as_bytes())) => {
                     kept = true;
                     continue;

@@ -26,16 +26,18 @@ fn spawn(repo: &Repo, args: &[&str]) -> Session {
 
 /// Answers prompts as they come (by their text) until scaffold exits; returns the prompts seen.
 fn converse(session: &mut Session, answer: impl Fn(&str) -> String) -> Vec<String> {
+    // An active prompt is drawn as a yellow `?` then the bold text; an answered one as a green
+    // check mark, so matching the `?` never sees the same prompt twice.
     let prompts = Regex(
-        "(Project name|Where is the team\\?|CI host|Main language|Cloud|Database|Foundations to lay|\
-         Main branch|Who owns backups|age public key\\(s\\) that may decrypt STAGING|\
+        "\\?\\x1b\\[0m \\x1b\\[1m(Project name|Where is the team\\?|CI host|Main language|Cloud|Database|\
+         Foundations to lay|Main branch|Who owns backups|age public key\\(s\\) that may decrypt STAGING|\
          age public key\\(s\\) that may decrypt PRODUCTION|Owner of CI, infra and secrets|Repository path)",
     );
     let mut seen = Vec::new();
     loop {
         match session.expect(&prompts) {
             Ok(found) => {
-                let prompt = String::from_utf8_lossy(found.get(0).unwrap()).into_owned();
+                let prompt = String::from_utf8_lossy(found.get(1).unwrap()).into_owned();
                 // Let dialoguer finish drawing before typing.
                 std::thread::sleep(Duration::from_millis(150));
                 session.send(answer(&prompt)).unwrap();

@@ -415,6 +415,12 @@ fn workflows_follow_the_hardening_rules() {
         };
         for (name, job) in jobs {
             let name = name.as_str().unwrap_or("?");
+            if let Some(uses) = key(job, "uses").as_str()
+                && !is_local(uses)
+                && !pinned(uses)
+            {
+                fail(format!("job {name}: reusable workflow `{uses}` is not pinned"));
+            }
             // A job that calls a reusable workflow takes no timeout; that workflow's jobs have one.
             if key(job, "timeout-minutes").is_badvalue() && key(job, "uses").is_badvalue() {
                 fail(format!("job {name} has no timeout-minutes"));
@@ -439,7 +445,7 @@ fn workflows_follow_the_hardening_rules() {
             }
             for step in &steps {
                 if let Some(uses) = step["uses"].as_str() {
-                    if !uses.starts_with("./") && !pinned(uses) {
+                    if !is_local(uses) && !pinned(uses) {
                         fail(format!(
                             "job {name}: `{uses}` is not pinned to a commit SHA"
                         ));
@@ -473,7 +479,7 @@ fn workflows_follow_the_hardening_rules() {
         for line in text.lines().filter(|l| {
             l.trim_start().starts_with("uses:") || l.trim_start().starts_with("- uses:")
         }) {
-            let local = line.contains("uses: ./");
+            let local = line.contains("uses: ./") || line.contains("uses: $/");
             if !local && !line.contains(" # v") && !line.contains(" # master") {
                 fail(format!("`{}` has no version comment", line.trim()));
             }
@@ -500,6 +506,11 @@ fn with_extends(doc: &Yaml, job: &Yaml) -> Yaml {
         merged.extend(h.clone());
     }
     Yaml::Hash(merged)
+}
+
+/// A reference to the repository itself: workspace-relative `./` or self-repository `$/`.
+fn is_local(uses: &str) -> bool {
+    uses.starts_with("./") || uses.starts_with("$/")
 }
 
 /// `owner/repo@<40 hex>`.

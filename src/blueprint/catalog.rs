@@ -80,7 +80,10 @@ fn folders(tree: &Tree) -> Vec<String> {
 fn templates_of(tree: &Tree, folder: &str) -> BTreeMap<String, Cow<'static, [u8]>> {
     let prefix = format!("{folder}/templates/");
     tree.iter()
-        .filter_map(|(p, b)| p.strip_prefix(&prefix).map(|rel| (rel.to_owned(), b.clone())))
+        .filter_map(|(p, b)| {
+            p.strip_prefix(&prefix)
+                .map(|rel| (rel.to_owned(), b.clone()))
+        })
         .collect()
 }
 
@@ -145,7 +148,9 @@ impl Catalog {
                         })?;
                     manifest = manifest.inherit(&base.manifest);
                     for (path, bytes) in &base.templates {
-                        templates.entry(path.clone()).or_insert_with(|| bytes.clone());
+                        templates
+                            .entry(path.clone())
+                            .or_insert_with(|| bytes.clone());
                     }
                 }
                 let blueprint = check(
@@ -230,9 +235,9 @@ pub(crate) fn parse_manifest(folder: &str, bytes: &[u8]) -> Result<Manifest> {
     };
     let text = std::str::from_utf8(bytes).map_err(|e| fail(e.to_string()))?;
     toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        });
         fail(format!("line {line}: {}", e.message()))
     })
 }

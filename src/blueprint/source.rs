@@ -84,10 +84,7 @@ pub(crate) fn reopen(record: &SourceRecord, reference: Option<&str>) -> Result<F
                 record: record.clone(),
             })
         }
-        SourceKind::Git => clone(
-            &record.location,
-            reference.or(record.reference.as_deref()),
-        ),
+        SourceKind::Git => clone(&record.location, reference.or(record.reference.as_deref())),
     }
 }
 
@@ -117,15 +114,33 @@ fn clone(url: &str, reference: Option<&str>) -> Result<Fork> {
     let dir = tmp.path().join("fork");
     let dir_str = dir.to_string_lossy().into_owned();
     // `--` keeps a URL that starts with `-` from being read as an option.
-    git(&["clone", "--quiet", "--no-checkout", "--", url, &dir_str], None, url)?;
+    git(
+        &["clone", "--quiet", "--no-checkout", "--", url, &dir_str],
+        None,
+        url,
+    )?;
     let target = match reference {
         Some(r) => {
             // A tag or branch name, or a commit: whatever `git rev-parse` can resolve.
-            let candidates = [format!("refs/tags/{r}"), format!("origin/{r}"), r.to_owned()];
+            let candidates = [
+                format!("refs/tags/{r}"),
+                format!("origin/{r}"),
+                r.to_owned(),
+            ];
             candidates
                 .iter()
                 .find_map(|c| {
-                    git(&["rev-parse", "--verify", "--quiet", &format!("{c}^{{commit}}")], Some(&dir), url).ok()
+                    git(
+                        &[
+                            "rev-parse",
+                            "--verify",
+                            "--quiet",
+                            &format!("{c}^{{commit}}"),
+                        ],
+                        Some(&dir),
+                        url,
+                    )
+                    .ok()
                 })
                 .ok_or_else(|| Error::Git {
                     url: url.to_owned(),
@@ -134,7 +149,11 @@ fn clone(url: &str, reference: Option<&str>) -> Result<Fork> {
         }
         None => git(&["rev-parse", "HEAD"], Some(&dir), url)?,
     };
-    git(&["checkout", "--quiet", "--detach", &target], Some(&dir), url)?;
+    git(
+        &["checkout", "--quiet", "--detach", &target],
+        Some(&dir),
+        url,
+    )?;
     let commit = git(&["rev-parse", "HEAD"], Some(&dir), url)?;
     let files = read_tree(&dir)?;
     Ok(Fork {

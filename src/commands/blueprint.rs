@@ -108,7 +108,10 @@ fn new(id: &str, to: &Path) -> Result<ExitStatus> {
     let manifest = SKELETON_MANIFEST.replace("{{id}}", id);
     let files = [
         ("blueprint.toml", manifest.as_str()),
-        ("CHANGELOG.md", "# Changelog\n\n## 0.1.0\n\n- First version.\n"),
+        (
+            "CHANGELOG.md",
+            "# Changelog\n\n## 0.1.0\n\n- First version.\n",
+        ),
         ("templates/README.md.hbs", SKELETON_README),
         ("templates/adr.md.hbs", SKELETON_ADR),
     ];
@@ -181,13 +184,16 @@ fn lint(dir: &Path) -> Result<ExitStatus> {
     let mut renders = 0;
     for folder in &folders {
         let mut alone = fork.clone();
-        alone.files.retain(|p, _| {
-            p.starts_with(&format!("{folder}/")) || p == "shared.toml"
-        });
+        alone
+            .files
+            .retain(|p, _| p.starts_with(&format!("{folder}/")) || p == "shared.toml");
         let catalog = match Catalog::load(Some(&alone)) {
             Ok(c) => c,
             Err(e) => {
-                problems.push(format!("{}: {e}", dir.join(folder).join("blueprint.toml").display()));
+                problems.push(format!(
+                    "{}: {e}",
+                    dir.join(folder).join("blueprint.toml").display()
+                ));
                 continue;
             }
         };

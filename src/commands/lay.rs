@@ -38,7 +38,11 @@ pub(crate) fn run(
 ) -> Result<ExitStatus> {
     let mut state = State::load(&config.root)?;
     let upgrading = matches!(selection, Selection::Upgrade { .. });
-    let purpose = if upgrading { Purpose::Upgrade } else { Purpose::Lay };
+    let purpose = if upgrading {
+        Purpose::Upgrade
+    } else {
+        Purpose::Lay
+    };
     let fork = open_source(config, &state, upgrading)?;
     let catalog = Catalog::load(fork.as_ref())?;
     match selection {
@@ -366,8 +370,7 @@ fn open_source(config: &Config, state: &State, upgrading: bool) -> Result<Option
 /// `upgrade --force`: take the blueprint's version of every file both sides changed.
 fn take_theirs(plan: &mut Plan) {
     for change in &mut plan.changes {
-        if matches!(change.action, Action::Merge | Action::MergeConflict)
-            && change.parts.len() == 1
+        if matches!(change.action, Action::Merge | Action::MergeConflict) && change.parts.len() == 1
         {
             change.new.clone_from(&change.parts[0].content);
             change.action = Action::Overwrite;
