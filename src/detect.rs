@@ -1,17 +1,31 @@
-//! Reads the repo to guess the stack: language, CI host, database and cloud. Read-only.
+//! Reads the repo to guess the stack: languages, CI host, database, cloud, containers and
+//! infrastructure as code. Read-only; it works from one `Scan` of the repo (`.gitignore` honoured).
 
+#[cfg(test)]
 use std::path::Path;
+
+use crate::assess::scan::{self, Scan};
 
 /// What the repo already shows. `None` means nothing was found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Detected {
+    /// The main language: named by a root file, else by the shallowest package.
     pub(crate) language: Option<&'static str>,
+    /// Every language found, in the order of `LANGUAGES` (monorepos have several).
+    pub(crate) languages: Vec<&'static str>,
     pub(crate) ci: Option<&'static str>,
     pub(crate) database: Option<&'static str>,
     pub(crate) cloud: Option<&'static str>,
+    /// A Dockerfile (or Containerfile) or a compose file.
+    pub(crate) container: bool,
+    /// `terraform` for Terraform or `OpenTofu` sources.
+    pub(crate) iac: Option<&'static str>,
     /// CI files that exist, relative to the root (hand-made unless scaffold recorded them).
     pub(crate) ci_files: Vec<String>,
 }
+
+/// The languages scaffold knows, in the order they are listed.
+const LANGUAGES: [&str; 4] = ["rust", "node", "python", "go"];
 
 /// Files that name the language, in the order of preference when several are present.
 const LANGUAGE_FILES: [(&str, &str); 6] = [
@@ -54,78 +68,85 @@ const CLOUD_MARKERS: [(&str, &str); 10] = [
     ("cloud.google.com/go", "gcp"),
 ];
 
-const DEPENDENCY_FILES: [&str; 7] = [
-    "Cargo.toml",
-    "package.json",
-    "pyproject.toml",
-    "requirements.txt",
-    "go.mod",
-    "setup.py",
-    "Pipfile",
-];
-
-fn is_compose(name: &str) -> bool {
-    matches!(
-        name,
-        "compose.yaml" | "compose.yml" | "docker-compose.yml" | "docker-compose.yaml"
-    )
+/// Looks at `root`, honouring `.gitignore` so vendored and build trees are not read.
+#[cfg(test)]
+pub(crate) fn detect(root: &Path) -> Detected {
+    from_scan(&Scan::walk(root))
 }
 
-/// How deep the walk looks for dependency, compose and Terraform files (monorepo packages).
-const MAX_DEPTH: usize = 4;
-
-/// Looks at `root`, honouring `.gitignore` so vendored trees are not read.
-pub(crate) fn detect(root: &Path) -> Detected {
+/// The stack, from a scan already made.
+pub(crate) fn from_scan(scan: &Scan) -> Detected {
     let mut found = Detected::default();
     for (file, language) in LANGUAGE_FILES {
-        if root.join(file).is_file() {
+        if scan.has(file) {
             found.language = Some(language);
             break;
         }
     }
-    found.ci_files = ci_files(root);
+    found.ci_files = scan.paths(|p| {
+        (p.starts_with(".github/workflows/") && scan::is_ci(p)) || p == ".gitlab-ci.yml"
+    });
+    found.ci_files.sort();
     if found.ci_files.iter().any(|f| f.starts_with(".github/")) {
         found.ci = Some("github");
     } else if !found.ci_files.is_empty() {
         found.ci = Some("gitlab");
     }
 
-    let mut nested_language = None;
-    let walker = ignore::WalkBuilder::new(root)
-        .max_depth(Some(MAX_DEPTH))
-        .hidden(true)
-        .build();
-    for entry in walker.flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+    let mut languages = Vec::new();
+    for path in scan.files() {
+        if scan::is_sample(path) {
             continue;
         }
-        let name = entry.file_name().to_string_lossy();
-        let is_dependency = DEPENDENCY_FILES.contains(&name.as_ref());
-        let is_terraform = name.ends_with(".tf");
-        if nested_language.is_none() && is_dependency {
-            nested_language = LANGUAGE_FILES
-                .iter()
-                .find(|(f, _)| *f == name)
-                .map(|(_, l)| *l);
+        let name = scan::name(path);
+        if let Some(language) = language_of(name) {
+            if found.language.is_none() {
+                found.language = Some(language);
+            }
+            if !languages.contains(&language) {
+                languages.push(language);
+            }
         }
-        if !(is_dependency || is_terraform || is_compose(&name)) {
-            continue;
+        let is_dependency = scan::is_dependency_file(path);
+        let is_iac = scan::is_iac(path);
+        let is_compose = scan::is_compose(path);
+        found.container |= is_compose || is_container_file(name);
+        if is_iac {
+            found.iac = Some("terraform");
         }
-        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+        let Some(text) = scan.text(path) else {
             continue;
         };
-        let text = text.to_lowercase();
-        if found.database.is_none() {
-            found.database = first_marker(&text, &DATABASE_MARKERS);
+        if found.database.is_none() && (is_dependency || is_iac || is_compose) {
+            found.database = first_marker(text, &DATABASE_MARKERS);
         }
-        if found.cloud.is_none() && (is_terraform || is_dependency) {
-            found.cloud = first_marker(&text, &CLOUD_MARKERS);
+        if found.cloud.is_none() && (is_iac || is_dependency) {
+            found.cloud = first_marker(text, &CLOUD_MARKERS);
         }
     }
-    if found.language.is_none() {
-        found.language = nested_language;
-    }
+    found.languages = LANGUAGES
+        .into_iter()
+        .filter(|l| languages.contains(l))
+        .collect();
     found
+}
+
+fn language_of(name: &str) -> Option<&'static str> {
+    if name.starts_with("requirements") && scan::has_ext(name, &["txt"]) {
+        return Some("python");
+    }
+    LANGUAGE_FILES
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, language)| *language)
+}
+
+fn is_container_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
 }
 
 fn first_marker(text: &str, markers: &[(&str, &'static str)]) -> Option<&'static str> {
@@ -134,24 +155,6 @@ fn first_marker(text: &str, markers: &[(&str, &'static str)]) -> Option<&'static
         .filter_map(|(marker, value)| text.find(marker).map(|at| (at, *value)))
         .min_by_key(|(at, _)| *at)
         .map(|(_, value)| value)
-}
-
-fn ci_files(root: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(root.join(".github/workflows")) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let ext = Path::new(&name).extension().unwrap_or_default();
-            if ext.eq_ignore_ascii_case("yml") || ext.eq_ignore_ascii_case("yaml") {
-                files.push(format!(".github/workflows/{name}"));
-            }
-        }
-    }
-    if root.join(".gitlab-ci.yml").is_file() {
-        files.push(".gitlab-ci.yml".to_owned());
-    }
-    files.sort();
-    files
 }
 
 #[cfg(test)]
@@ -226,5 +229,32 @@ mod tests {
             .unwrap();
         let d = detect(dir.path());
         assert_eq!((d.language, d.database), (Some("python"), Some("postgres")));
+    }
+
+    #[test]
+    fn a_workspace_lists_every_language_containers_and_opentofu() {
+        let dir = repo(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+            (
+                "crates/api/Cargo.toml",
+                "[dependencies]\nsqlx = { version = \"0.8\", features = [\"postgres\"] }\n",
+            ),
+            ("packages/web/package.json", "{}"),
+            ("tools/py/requirements-dev.txt", "pytest\n"),
+            ("deploy/api.Dockerfile", "FROM scratch\n"),
+            ("infra/main.tofu", "terraform {}\n"),
+            ("examples/go/go.mod", "module x\n"),
+        ]);
+        let d = detect(dir.path());
+        assert_eq!(d.language, Some("rust"));
+        assert_eq!(
+            d.languages,
+            ["rust", "node", "python"],
+            "examples/ is a sample"
+        );
+        assert_eq!(d.database, Some("postgres"));
+        assert!(d.container);
+        assert_eq!(d.iac, Some("terraform"));
+        assert_eq!((d.ci, d.cloud), (None, None));
     }
 }

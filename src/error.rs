@@ -15,6 +15,8 @@ pub(crate) enum Origin {
     AnswersFile { path: PathBuf, line: usize },
     /// The recorded answers in `.scaffold/state.toml`.
     State,
+    /// A command-line option of its own, e.g. `--stage` of `assess`.
+    Option { name: &'static str },
 }
 
 impl std::fmt::Display for Origin {
@@ -23,6 +25,7 @@ impl std::fmt::Display for Origin {
             Origin::Flag => write!(f, "--set"),
             Origin::AnswersFile { path, line } => write!(f, "`{}` line {line}", path.display()),
             Origin::State => write!(f, "`.scaffold/state.toml`"),
+            Origin::Option { name } => write!(f, "{name}"),
         }
     }
 }

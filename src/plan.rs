@@ -49,11 +49,10 @@ impl Action {
             Action::Create => "create",
             Action::Update => "update",
             Action::Unchanged => "unchanged",
-            Action::Conflict => "conflict",
+            Action::Conflict | Action::MergeConflict => "conflict",
             Action::Overwrite => "overwrite",
             Action::Keep => "kept",
             Action::Merge => "merge",
-            Action::MergeConflict => "conflict",
             Action::Skip => "once",
             Action::Deleted => "deleted",
             Action::Remove => "remove",
@@ -147,9 +146,9 @@ impl Plan {
                 purpose,
             };
             let (new, action) = if parts[0].mode == Mode::File {
-                ctx.whole(&parts[0], old.as_deref())?
+                ctx.whole(&parts[0], old.as_deref())
             } else {
-                ctx.blocks(parts, old.as_deref())?
+                ctx.blocks(parts, old.as_deref())
             };
             changes.push(Change {
                 executable: parts.iter().any(|p| p.executable),
@@ -280,44 +279,44 @@ impl FileContext<'_> {
     }
 
     /// A file scaffold owns whole.
-    fn whole(&self, part: &RenderedFile, old: Option<&[u8]>) -> Result<(Vec<u8>, Action)> {
+    fn whole(&self, part: &RenderedFile, old: Option<&[u8]>) -> (Vec<u8>, Action) {
         let record = self.record(&part.foundation);
         let new = part.content.clone();
         let Some(old) = old else {
             // Missing: new, or deleted by the team (it stays deleted unless the blueprint says).
-            return Ok(match record {
+            return match record {
                 Some(_) if !part.restore_deleted => (Vec::new(), Action::Deleted),
                 _ => (new, Action::Create),
-            });
+            };
         };
         if record.is_some() && part.owner == Owner::Once {
-            return Ok((old.to_vec(), Action::Skip));
+            return (old.to_vec(), Action::Skip);
         }
         if old == new.as_slice() {
-            return Ok((new, Action::Unchanged));
+            return (new, Action::Unchanged);
         }
         let unmodified = record.is_some_and(|r| r.sha256 == hash(old));
         if unmodified {
-            return Ok((new, Action::Update));
+            return (new, Action::Update);
         }
         // The team changed it. Nothing new from scaffold: keep theirs.
         if record.is_some_and(|r| r.sha256 == hash(&new)) {
-            return Ok((old.to_vec(), Action::Keep));
+            return (old.to_vec(), Action::Keep);
         }
         if self.purpose == Purpose::Lay {
-            return Ok((new, Action::Conflict));
+            return (new, Action::Conflict);
         }
         let ours = String::from_utf8_lossy(old);
         let theirs = String::from_utf8_lossy(&new);
-        Ok(match self.merge(&part.foundation, &ours, &theirs) {
+        match self.merge(&part.foundation, &ours, &theirs) {
             Ok(merged) if merged.as_bytes() == old => (old.to_vec(), Action::Keep),
             Ok(merged) => (merged.into_bytes(), Action::Merge),
             Err(marked) => (marked.into_bytes(), Action::MergeConflict),
-        })
+        }
     }
 
     /// A file in which each foundation owns a marked block.
-    fn blocks(&self, parts: &[RenderedFile], old: Option<&[u8]>) -> Result<(Vec<u8>, Action)> {
+    fn blocks(&self, parts: &[RenderedFile], old: Option<&[u8]>) -> (Vec<u8>, Action) {
         let mut text = old
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_default();
@@ -367,7 +366,7 @@ impl FileContext<'_> {
             Some(_) if outcome != Action::Unchanged => outcome,
             Some(_) => Action::Update,
         };
-        Ok((new, action))
+        (new, action)
     }
 }
 

@@ -68,6 +68,8 @@ pub(crate) struct FileRecord {
     pub(crate) owner: Owner,
 }
 
+// serde's `skip_serializing_if` hands over a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_managed(owner: &Owner) -> bool {
     *owner == Owner::Managed
 }

@@ -6,6 +6,7 @@
 mod support;
 
 mod add;
+mod assess;
 mod backup_restore;
 mod errors;
 mod init;
@@ -13,4 +14,5 @@ mod list;
 mod parity_check;
 mod prompts;
 mod snapshots;
+mod upgrade;
 mod validators;

@@ -419,7 +419,9 @@ fn workflows_follow_the_hardening_rules() {
                 && !is_local(uses)
                 && !pinned(uses)
             {
-                fail(format!("job {name}: reusable workflow `{uses}` is not pinned"));
+                fail(format!(
+                    "job {name}: reusable workflow `{uses}` is not pinned"
+                ));
             }
             // A job that calls a reusable workflow takes no timeout; that workflow's jobs have one.
             if key(job, "timeout-minutes").is_badvalue() && key(job, "uses").is_badvalue() {

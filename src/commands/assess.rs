@@ -1,10 +1,90 @@
-//! `scaffold assess`: reads the repo and prints its infrastructure map.
+//! `scaffold assess`: reads the repo, ranks its infrastructure areas for the stage, and prints a
+//! table or JSON. Writes `docs/infra/TERRAIN.md` only with `--write`.
 
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use crate::assess::terrain::{self, Written};
+use crate::assess::{Assessment, table};
 use crate::cli::AssessArgs;
-use crate::error::Result;
+use crate::error::{Error, Origin, Result};
 use crate::exit::ExitStatus;
+use crate::questions::STAGES;
 
 pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
-    let _ = args;
-    Err(crate::error::Error::NothingSelected { known: Vec::new() })
+    let root = std::path::absolute(&args.dir).map_err(|source| Error::Read {
+        path: args.dir.clone(),
+        source,
+    })?;
+    if !root.is_dir() {
+        return Err(Error::NotADirectory {
+            path: args.dir.clone(),
+        });
+    }
+    if let Some(stage) = &args.stage {
+        check_stage(stage, Origin::Option { name: "--stage" })?;
+    }
+    let assessment = Assessment::of(&root)?;
+    let stage = match (&args.stage, assessment.recorded_stage()) {
+        (Some(stage), _) => stage.clone(),
+        (None, Some(recorded)) => {
+            check_stage(recorded, Origin::State)?;
+            recorded.to_owned()
+        }
+        (None, None) => "seed".to_owned(),
+    };
+    let report = assessment.report(&stage);
+    let written = if args.write {
+        Some(terrain::write(&root, &report)?)
+    } else {
+        None
+    };
+
+    let mut text = if args.json {
+        let mut json = serde_json::to_string_pretty(&report.to_json()).expect("JSON of strings");
+        json.push('\n');
+        json
+    } else {
+        table::render(&report)
+    };
+    let note = written.map(|w| match w {
+        Written::Created => format!("wrote {}", terrain::PATH),
+        Written::Updated => format!("updated {}", terrain::PATH),
+        Written::Unchanged => format!("{} is up to date", terrain::PATH),
+    });
+    if let Some(note) = &note {
+        if args.json {
+            // stdout stays pure JSON.
+            eprintln!("{note}");
+        } else {
+            text.push('\n');
+            text.push_str(note);
+            text.push('\n');
+        }
+    }
+    let mut out = anstream::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        // `scaffold assess | head` is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(source) => {
+            return Err(Error::Write {
+                path: PathBuf::from("<stdout>"),
+                source,
+            });
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn check_stage(stage: &str, origin: Origin) -> Result<()> {
+    if STAGES.contains(&stage) {
+        return Ok(());
+    }
+    Err(Error::BadValue {
+        key: "stage".to_owned(),
+        value: stage.to_owned(),
+        origin,
+        expected: format!("allowed values: {}", STAGES.join(", ")),
+    })
 }

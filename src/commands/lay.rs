@@ -8,11 +8,12 @@ use std::path::Path;
 
 use crate::answers::{self, Resolver};
 use crate::apply;
+use crate::assess::Assessment;
 use crate::blueprint::catalog::{Blueprint, Catalog};
 use crate::blueprint::render::{self, Extras};
 use crate::blueprint::source::{self, Fork, SourceKind};
 use crate::config::Config;
-use crate::detect::{self, Detected};
+use crate::detect::Detected;
 use crate::error::{ConflictPath, Error, Result};
 use crate::exit::ExitStatus;
 use crate::plan::{self, Action, Plan, Purpose};
@@ -64,7 +65,9 @@ pub(crate) fn run(
         }
         Selection::Init { only: None } => {}
     }
-    let detected = detect::detect(&config.root);
+    // One reading of the repo serves the defaults and the recommendation (`scaffold assess`).
+    let assessment = Assessment::of(&config.root)?;
+    let detected = &assessment.detected;
     let common = questions::common();
     let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
     answers::check_provided(&provided, &common, &catalog)?;
@@ -73,7 +76,7 @@ pub(crate) fn run(
     let mut resolver = Resolver {
         provided: &provided,
         recorded: recorded_answers(&state),
-        defaults: defaults(&config.root, &detected),
+        defaults: defaults(&config.root, detected),
         yes: config.yes,
         prompter: if config.interactive {
             Some(&mut terminal as &mut dyn Prompter)
@@ -110,10 +113,11 @@ pub(crate) fn run(
             // A new stage brings the foundations it recommends.
             let stage_changed = state.answers.get("stage") != resolver.answers.get("stage");
             if ids.is_empty() && stage_changed && resolver.missing.is_empty() {
-                for b in catalog.blueprints() {
+                let recommended = recommended(&assessment, &catalog, &resolver.answers);
+                for (b, yes) in catalog.blueprints().iter().zip(recommended) {
                     let new = !state.foundations.contains_key(&b.manifest.id);
                     let is_handmade_ci = b.manifest.id == "ci" && !handmade_ci.is_empty();
-                    if new && !is_handmade_ci && b.manifest.recommends(&resolver.answers) {
+                    if new && !is_handmade_ci && yes {
                         chosen.push(b);
                     }
                 }
@@ -127,17 +131,14 @@ pub(crate) fn run(
                 });
             }
             let team_stage = &resolver.answers["stage"];
-            let recommended: Vec<bool> = catalog
-                .blueprints()
-                .iter()
-                .map(|b| {
-                    b.manifest.recommends(&resolver.answers)
-                        && (b.manifest.id != "ci" || handmade_ci.is_empty())
-                })
+            let recommended: Vec<bool> = recommended(&assessment, &catalog, &resolver.answers)
+                .into_iter()
+                .zip(catalog.blueprints())
+                .map(|(yes, b)| yes && (b.manifest.id != "ci" || handmade_ci.is_empty()))
                 .collect();
-            if let Some(ci) = catalog.get("ci")
-                && ci.manifest.recommends(&resolver.answers)
+            if catalog.get("ci").is_some()
                 && !handmade_ci.is_empty()
+                && !state.foundations.contains_key("ci")
             {
                 eprintln!(
                     "note: `ci` is not recommended because this repo already has CI ({}); add it with --only if you want it",
@@ -365,6 +366,32 @@ fn open_source(config: &Config, state: &State, upgrading: bool) -> Result<Option
         None if config.reference.is_some() => Err(Error::RefWithoutSource),
         None => Ok(None),
     }
+}
+
+/// Which blueprints of the catalog the stage and stack call for: the assessment decides for the
+/// foundations it knows (from the areas that are due and not in place by hand); a fork's other
+/// blueprints follow their manifest's `recommended`.
+fn recommended(
+    assessment: &Assessment,
+    catalog: &Catalog,
+    answers: &BTreeMap<String, String>,
+) -> Vec<bool> {
+    let stage = answers.get("stage").map_or("seed", String::as_str);
+    let declared = |key: &str| answers.get(key).is_some_and(|v| v != "none");
+    let ids = assessment.recommended_for(stage, declared("database"), declared("cloud"));
+    let assessed = Assessment::assessed_foundations();
+    catalog
+        .blueprints()
+        .iter()
+        .map(|b| {
+            let id = b.manifest.id.as_str();
+            if assessed.contains(&id) {
+                ids.contains(&id)
+            } else {
+                b.manifest.recommends(answers)
+            }
+        })
+        .collect()
 }
 
 /// `upgrade --force`: take the blueprint's version of every file both sides changed.

@@ -1,0 +1,275 @@
+//! One walk of the repo: every file git would not ignore, and the text of the few files detection
+//! and the area checks read. It never writes, and it never reads a file it does not need.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Folders never walked even when `.gitignore` forgets them: git's own data, installed
+/// dependencies, provider binaries, and scaffold's rendered bases (copies of files already seen).
+const SKIPPED_DIRS: [&str; 3] = [".git", "node_modules", ".terraform"];
+
+/// Files larger than this are listed but never read (generated or binary, not configuration).
+pub(crate) const MAX_READ: u64 = 1024 * 1024;
+
+/// What the walk found. Paths are relative to the root, with `/` separators, sorted shallowest
+/// first so that root files win over nested ones.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    files: Vec<String>,
+    /// Lowercased text of the files `keeps` selects.
+    texts: HashMap<String, String>,
+}
+
+impl Scan {
+    /// Walks `root`, honouring `.gitignore` (and `.ignore`) files whether or not it is a git repo.
+    /// The user's global excludes do not count: what matters is what the team's clones ignore.
+    pub(crate) fn walk(root: &Path) -> Scan {
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .require_git(false)
+            .git_global(false)
+            .git_exclude(false)
+            .filter_entry(|entry| {
+                let name = entry.file_name().to_string_lossy();
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                !(is_dir && SKIPPED_DIRS.contains(&name.as_ref())
+                    || is_dir && name == "base" && entry.path().parent().is_some_and(is_state_dir))
+            })
+            .build();
+        let mut scan = Scan::default();
+        for entry in walker.flatten() {
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(root) else {
+                continue;
+            };
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if keeps(&rel)
+                && entry.metadata().is_ok_and(|m| m.len() <= MAX_READ)
+                && let Ok(text) = std::fs::read_to_string(entry.path())
+            {
+                scan.texts.insert(rel.clone(), text.to_lowercase());
+            }
+            scan.files.push(rel);
+        }
+        scan.files
+            .sort_by(|a, b| (depth(a), a.as_str()).cmp(&(depth(b), b.as_str())));
+        scan
+    }
+
+    /// Builds a scan from paths and texts, for unit tests of the checks.
+    #[cfg(test)]
+    pub(crate) fn from_files(files: &[(&str, &str)]) -> Scan {
+        let mut scan = Scan::default();
+        for (path, text) in files {
+            if keeps(path) {
+                scan.texts.insert((*path).to_owned(), text.to_lowercase());
+            }
+            scan.files.push((*path).to_owned());
+        }
+        scan.files
+            .sort_by(|a, b| (depth(a), a.as_str()).cmp(&(depth(b), b.as_str())));
+        scan
+    }
+
+    /// Every file found, shallowest first.
+    pub(crate) fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    pub(crate) fn has(&self, path: &str) -> bool {
+        self.files.iter().any(|f| f == path)
+    }
+
+    /// The lowercased text of a file the scan kept.
+    pub(crate) fn text(&self, path: &str) -> Option<&str> {
+        self.texts.get(path).map(String::as_str)
+    }
+
+    /// Files whose path passes `select`, leaving out sample trees (`is_sample`).
+    pub(crate) fn paths(&self, select: impl Fn(&str) -> bool) -> Vec<String> {
+        self.files
+            .iter()
+            .filter(|f| !is_sample(f) && select(f))
+            .cloned()
+            .collect()
+    }
+
+    /// Kept files whose path passes `select` and whose text contains any of `needles` (lowercase),
+    /// leaving out sample trees.
+    pub(crate) fn containing(
+        &self,
+        select: impl Fn(&str) -> bool,
+        needles: &[&str],
+    ) -> Vec<String> {
+        self.files
+            .iter()
+            .filter(|f| !is_sample(f) && select(f))
+            .filter(|f| {
+                self.text(f)
+                    .is_some_and(|t| needles.iter().any(|n| t.contains(n)))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+fn is_state_dir(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == crate::state::STATE_DIR)
+}
+
+fn depth(path: &str) -> usize {
+    path.matches('/').count()
+}
+
+/// The file name: the last path segment.
+pub(crate) fn name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Whether a file name ends in one of these extensions (without the dot), in any case.
+pub(crate) fn has_ext(name: &str, exts: &[&str]) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| exts.iter().any(|e| ext.eq_ignore_ascii_case(e)))
+}
+
+/// Files that name dependencies (drivers, SDKs, telemetry libraries).
+pub(crate) fn is_dependency_file(path: &str) -> bool {
+    let name = name(path);
+    matches!(
+        name,
+        "Cargo.toml"
+            | "package.json"
+            | "pyproject.toml"
+            | "go.mod"
+            | "setup.py"
+            | "setup.cfg"
+            | "Pipfile"
+    ) || (name.starts_with("requirements") && has_ext(name, &["txt"]))
+}
+
+pub(crate) fn is_compose(path: &str) -> bool {
+    matches!(
+        name(path),
+        "compose.yaml" | "compose.yml" | "docker-compose.yml" | "docker-compose.yaml"
+    )
+}
+
+/// Terraform or `OpenTofu` sources.
+pub(crate) fn is_iac(path: &str) -> bool {
+    let name = name(path);
+    has_ext(name, &["tf", "tofu"]) || name.ends_with(".tf.json") || name == "terragrunt.hcl"
+}
+
+/// CI configuration of any host (GitHub, GitLab, `CircleCI`, Jenkins, Bitbucket, Azure).
+pub(crate) fn is_ci(path: &str) -> bool {
+    let yaml = has_ext(path, &["yml", "yaml"]);
+    (yaml && path.starts_with(".github/workflows/") && depth(path) == 2)
+        || path == ".gitlab-ci.yml"
+        || (yaml && path.starts_with(".gitlab/ci/"))
+        || path == ".circleci/config.yml"
+        || path == "Jenkinsfile"
+        || path == "bitbucket-pipelines.yml"
+        || path == "azure-pipelines.yml"
+}
+
+/// Scripts, CI and configuration: where a check or an environment is defined (not docs, code or
+/// templates that merely mention it).
+pub(crate) fn is_config_or_script(path: &str) -> bool {
+    let name = name(path);
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "" | "sh"
+            | "bash"
+            | "py"
+            | "js"
+            | "mjs"
+            | "ts"
+            | "yml"
+            | "yaml"
+            | "json"
+            | "toml"
+            | "env"
+            | "tf"
+            | "tofu"
+            | "tfvars"
+            | "hcl"
+            | "ini"
+            | "conf"
+            | "properties"
+    ) || name.starts_with(".env")
+}
+
+/// Whether the scan keeps a file's text for detection and the area checks.
+fn keeps(path: &str) -> bool {
+    is_dependency_file(path)
+        || is_compose(path)
+        || is_iac(path)
+        || is_ci(path)
+        || path == ".gitignore"
+}
+
+/// Example, fixture and vendored trees: they show what others use, not what this repo runs.
+pub(crate) fn is_sample(path: &str) -> bool {
+    path.split('/').rev().skip(1).any(|dir| {
+        matches!(
+            dir,
+            "fixtures" | "testdata" | "examples" | "example" | "vendor" | "third_party"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_honours_gitignore_without_git_and_skips_installed_trees() {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in [
+            (".gitignore", "build/\n"),
+            ("package.json", "{\"dependencies\": {\"PG\": \"1\"}}"),
+            ("build/out.js", "x"),
+            ("node_modules/a/package.json", "{}"),
+            (".scaffold/base/ci/x.yml", "x"),
+            (".scaffold/state.toml", "version = 1"),
+            ("apps/web/package.json", "{}"),
+            (".env", "A=1"),
+        ] {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let scan = Scan::walk(dir.path());
+        assert_eq!(
+            scan.files(),
+            [
+                ".env",
+                ".gitignore",
+                "package.json",
+                ".scaffold/state.toml",
+                "apps/web/package.json"
+            ]
+        );
+        assert_eq!(
+            scan.text("package.json"),
+            Some("{\"dependencies\": {\"pg\": \"1\"}}")
+        );
+        assert_eq!(scan.text(".env"), None, "not a file the checks read");
+    }
+
+    #[test]
+    fn sample_trees_are_recognised() {
+        assert!(is_sample("tests/fixtures/app/package.json"));
+        assert!(is_sample("examples/demo/main.tf"));
+        assert!(!is_sample("packages/examples.json"));
+        assert!(!is_sample("examples"));
+    }
+}
