@@ -1,6 +1,7 @@
 //! Renders a blueprint for a set of answers. Pure: it never touches the disk.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Component, Path};
 
 use handlebars::Handlebars;
@@ -105,14 +106,253 @@ pub(crate) fn context(
 /// Renders a text with the context, naming `what` in errors.
 pub(crate) fn render_text(blueprint: &str, what: &str, text: &str, ctx: &Value) -> Result<String> {
     let hb = engine();
-    hb.render_template(&protect(text), ctx)
-        .map(|s| restore(&s))
-        .map_err(|e| Error::Template {
-            blueprint: blueprint.to_owned(),
-            template: what.to_owned(),
-            line: e.line_no,
-            message: e.reason().to_string(),
+    let protected = protect(text);
+    let fail = |e: &handlebars::RenderError, line: Option<usize>| Error::Template {
+        blueprint: blueprint.to_owned(),
+        template: what.to_owned(),
+        line,
+        message: e.reason().to_string(),
+    };
+    // Inline partials (`{{#*inline}}`) are defined on lines of their own; every piece after the
+    // one that defines them gets the definitions again, and their output (if any) is cut off.
+    let definitions: String = protected
+        .split_inclusive('\n')
+        .filter(|l| {
+            l.trim_start().starts_with("{{#*inline") && l.trim_end().ends_with("{{/inline}}")
         })
+        .collect();
+    let prefix_lines = definitions.matches('\n').count();
+    let mut raws = Vec::new();
+    let pieces: Vec<(Folded, bool)> = chunks(&protected)
+        .into_iter()
+        .map(|(first_line, chunk, is_template)| {
+            if is_template {
+                (fold(chunk, first_line, &mut raws), true)
+            } else {
+                (
+                    Folded {
+                        text: chunk.to_owned(),
+                        lines: Vec::new(),
+                    },
+                    false,
+                )
+            }
+        })
+        .collect();
+    let ctx = with_raws(ctx, raws);
+    let prefix_output = if definitions.is_empty() {
+        String::new()
+    } else {
+        hb.render_template(&definitions, &ctx)
+            .map_err(|e| fail(&e, Some(1)))?
+    };
+    let mut out = String::with_capacity(protected.len());
+    let mut defined = false;
+    for (piece, is_template) in pieces {
+        if !is_template {
+            out.push_str(&piece.text);
+            continue;
+        }
+        let original_line = |e: &handlebars::RenderError, prefix: usize| {
+            e.line_no.map(|l| {
+                l.checked_sub(prefix + 1)
+                    .and_then(|i| piece.lines.get(i).copied())
+                    .unwrap_or(1)
+            })
+        };
+        if !defined || definitions.is_empty() {
+            defined = true;
+            let rendered = hb
+                .render_template(&piece.text, &ctx)
+                .map_err(|e| fail(&e, original_line(&e, 0)))?;
+            out.push_str(&rendered);
+            continue;
+        }
+        let rendered = hb
+            .render_template(&format!("{definitions}{}", piece.text), &ctx)
+            .map_err(|e| fail(&e, original_line(&e, prefix_lines)))?;
+        let Some(body) = rendered.strip_prefix(&prefix_output) else {
+            // Not expected; the whole template in one piece is always right.
+            let whole = hb
+                .render_template(&protected, &ctx)
+                .map_err(|e| fail(&e, e.line_no))?;
+            return Ok(restore(&whole));
+        };
+        out.push_str(body);
+    }
+    Ok(restore(&out))
+}
+
+/// A template piece with its runs of plain lines folded away, and the original line of each of
+/// its lines (for error messages).
+#[derive(Debug)]
+struct Folded {
+    text: String,
+    lines: Vec<usize>,
+}
+
+/// The context key that holds folded text.
+const RAW: &str = "__scaffold_raw";
+
+/// Replaces each run of plain lines (no `{{`, outside comments) with one expression that prints
+/// them back, so Handlebars parses only the lines that hold expressions. A simple expression is
+/// never a "standalone" line, and `@root` reaches it inside `#each`/`#with`, so the output is the
+/// same. A piece with white-space control (`~`) is left whole.
+fn fold(piece: &str, first_line: usize, raws: &mut Vec<String>) -> Folded {
+    let lines: Vec<&str> = piece.split_inclusive('\n').collect();
+    let identity = || Folded {
+        text: piece.to_owned(),
+        lines: (first_line..first_line + lines.len()).collect(),
+    };
+    if piece.contains("{{~") || piece.contains("~}}") {
+        return identity();
+    }
+    let mut folded = Folded {
+        text: String::with_capacity(piece.len() / 2),
+        lines: Vec::with_capacity(lines.len()),
+    };
+    let mut in_comment = false;
+    let mut run: Vec<&str> = Vec::new();
+    let mut run_start = first_line;
+    let flush =
+        |run: &mut Vec<&str>, run_start: usize, folded: &mut Folded, raws: &mut Vec<String>| {
+            if run.is_empty() {
+                return;
+            }
+            let mut value: String = run.concat();
+            let newline = value.ends_with('\n');
+            if newline {
+                value.pop();
+            }
+            let _ = write!(folded.text, "{{{{@root.{RAW}.[{}]}}}}", raws.len());
+            if newline {
+                folded.text.push('\n');
+            }
+            folded.lines.push(run_start);
+            raws.push(value);
+            run.clear();
+        };
+    for (i, line) in lines.iter().enumerate() {
+        let plain = !in_comment && !line.contains("{{");
+        if line.contains("{{!--") {
+            in_comment = !line[line.rfind("{{!--").unwrap_or(0)..].contains("--}}");
+        } else if in_comment && line.contains("--}}") {
+            in_comment = false;
+        }
+        if plain {
+            if run.is_empty() {
+                run_start = first_line + i;
+            }
+            run.push(line);
+        } else {
+            flush(&mut run, run_start, &mut folded, raws);
+            folded.text.push_str(line);
+            folded.lines.push(first_line + i);
+        }
+    }
+    flush(&mut run, run_start, &mut folded, raws);
+    folded
+}
+
+/// The context with the folded text added (a copy only when something was folded).
+fn with_raws(ctx: &Value, raws: Vec<String>) -> std::borrow::Cow<'_, Value> {
+    if raws.is_empty() {
+        return std::borrow::Cow::Borrowed(ctx);
+    }
+    let mut ctx = ctx.clone();
+    if let Value::Object(map) = &mut ctx {
+        map.insert(RAW.to_owned(), Value::from(raws));
+    }
+    std::borrow::Cow::Owned(ctx)
+}
+
+/// How long a piece handed to Handlebars grows before it may be cut.
+const CHUNK: usize = 1024;
+
+/// A piece of a template: its first line, its text, and whether Handlebars must render it (a
+/// piece of plain lines, outside any block, is copied as it is).
+type Piece<'a> = (usize, &'a str, bool);
+
+/// Splits a template at line starts where no block is open.
+///
+/// Handlebars' parser costs about a tenth of a microsecond per character and finds every token's
+/// line by rescanning its input from the start, so rendering a long template whole is slow.
+/// Lines without `{{` outside any block are copied as they are; the rest is rendered in short
+/// pieces, which gives the same text. A cut is never made inside a block, a comment or a raw
+/// block, nor next to white-space control (`{{~`, `~}}`) that could reach across it.
+fn chunks(text: &str) -> Vec<Piece<'_>> {
+    if text.contains("{{{{") {
+        return vec![(1, text, true)];
+    }
+    let mut pieces: Vec<Piece<'_>> = Vec::new();
+    let (mut start, mut start_line, mut depth, mut in_comment) = (0, 1, 0_i64, false);
+    let mut offset = 0;
+    let mut current_is_template = false;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        let plain = depth == 0 && !in_comment && !line.contains("{{");
+        // A plain line after template lines starts a new piece, if the cut is safe.
+        let prev_end_ok = i == 0 || !lines[i - 1].trim_end().ends_with("~}}");
+        let this_start_ok = !line.trim_start().starts_with("{{~");
+        if offset > start && plain == current_is_template && prev_end_ok && this_start_ok {
+            pieces.push((start_line, &text[start..offset], current_is_template));
+            start = offset;
+            start_line = i + 1;
+        }
+        if offset == start {
+            current_is_template = !plain;
+        } else if !plain {
+            current_is_template = true;
+        }
+        offset += line.len();
+        let mut rest = *line;
+        while !rest.is_empty() {
+            if in_comment {
+                match rest.find("--}}") {
+                    Some(at) => {
+                        in_comment = false;
+                        rest = &rest[at + 4..];
+                    }
+                    None => break,
+                }
+            } else {
+                match rest.find("{{") {
+                    Some(at) => {
+                        let tag = rest[at + 2..].trim_start_matches('~');
+                        if tag.starts_with("!--") {
+                            in_comment = true;
+                        } else if tag.starts_with('#') || tag.starts_with('^') {
+                            depth += 1;
+                        } else if tag.starts_with('/') {
+                            depth -= 1;
+                        }
+                        rest = &rest[at + 2..];
+                    }
+                    None => break,
+                }
+            }
+        }
+        let next = lines.get(i + 1).map_or("", |l| l.trim_start());
+        let cuttable = current_is_template
+            && depth == 0
+            && !in_comment
+            && offset - start >= CHUNK
+            && !line.trim_end().ends_with("~}}")
+            && !next.starts_with("{{~");
+        if cuttable && i + 1 < lines.len() {
+            pieces.push((start_line, &text[start..offset], true));
+            start = offset;
+            start_line = i + 2;
+        }
+    }
+    if start < text.len() || pieces.is_empty() {
+        pieces.push((
+            start_line,
+            &text[start..],
+            current_is_template || pieces.is_empty(),
+        ));
+    }
+    pieces
 }
 
 /// Renders every file whose `when` matches the answers, and the next steps.
@@ -205,6 +445,49 @@ mod tests {
             render_text("t", "t", text, &ctx).unwrap(),
             "name: demo\nrun: echo ${{ github.sha }} ${{ vars.X }}\nif: ${{ github.event_name == 'push' }}\n"
         );
+    }
+
+    #[test]
+    fn chunks_cut_only_between_blocks_and_keep_line_numbers() {
+        let mut text = String::new();
+        for i in 0..200 {
+            let _ = writeln!(text, "line {i} {{{{a}}}}");
+            if i % 10 == 0 {
+                text.push_str("a plain line } {\n");
+            }
+            if i % 50 == 0 {
+                text.push_str(
+                    "{{#if a}}\ninside\n{{else}}\nother\n{{/if}}\n{{!-- a\ncomment --}}\n",
+                );
+            }
+        }
+        let pieces = chunks(&text);
+        assert!(pieces.len() > 3, "{}", pieces.len());
+        assert_eq!(pieces.iter().map(|(_, p, _)| *p).collect::<String>(), text);
+        assert!(pieces.iter().any(|(_, _, template)| !template));
+        let mut line = 1;
+        for (first, piece, template) in &pieces {
+            assert!(*template || !piece.contains("{{"), "{piece}");
+            assert_eq!(*first, line, "{piece}");
+            line += piece.matches('\n').count();
+            assert_eq!(
+                piece.matches("{{#").count(),
+                piece.matches("{{/").count(),
+                "{piece}"
+            );
+            assert_eq!(
+                piece.matches("{{!--").count(),
+                piece.matches("--}}").count()
+            );
+        }
+        let ctx = json!({ "a": "x" });
+        let whole = engine().render_template(&text, &ctx).unwrap();
+        assert_eq!(render_text("t", "t", &text, &ctx).unwrap(), whole);
+        let err = render_text("t", "t", &format!("{text}{{{{missing}}}}\n"), &ctx).unwrap_err();
+        let Error::Template { line, .. } = err else {
+            panic!()
+        };
+        assert_eq!(line, Some(text.matches('\n').count() + 1));
     }
 
     #[test]

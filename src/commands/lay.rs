@@ -183,34 +183,63 @@ pub(crate) fn run(
     let prompter = resolver.prompter.take();
     let answers = resolver.finish()?;
 
-    // Render every chosen blueprint, then plan the whole run at once.
+    // Render every chosen blueprint (in parallel: rendering is pure and most of a run's work),
+    // then plan the whole run at once.
     let today = time::OffsetDateTime::now_utc().date().to_string();
     let mut next_adr = highest_adr(&config.root);
+    let jobs: Vec<(&Blueprint, BTreeMap<String, String>, u32, String)> = chosen
+        .iter()
+        .map(|blueprint| {
+            let previous = state.foundations.get(&blueprint.manifest.id);
+            let adr_number = previous
+                .and_then(|p| p.adr.as_deref())
+                .and_then(adr_number_of)
+                .unwrap_or_else(|| {
+                    next_adr += 1;
+                    next_adr
+                });
+            let date = previous.map_or(today.clone(), |p| p.date.clone());
+            (
+                *blueprint,
+                own_answers(blueprint, &answers),
+                adr_number,
+                date,
+            )
+        })
+        .collect();
+    let rendered: Vec<Result<render::Rendered>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|(blueprint, own, adr_number, date)| {
+                let shared = &catalog.shared;
+                scope.spawn(move || {
+                    render::render(
+                        blueprint,
+                        own,
+                        &Extras {
+                            adr_number: *adr_number,
+                            date,
+                            shared,
+                        },
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
     let mut files = Vec::new();
     let mut next_steps: Vec<String> = Vec::new();
     let mut records = Vec::new();
-    for blueprint in &chosen {
+    for ((blueprint, own, _, date), rendered) in jobs.into_iter().zip(rendered) {
+        let rendered = rendered?;
         let id = &blueprint.manifest.id;
-        let previous = state.foundations.get(id);
-        let adr_number = previous
-            .and_then(|p| p.adr.as_deref())
-            .and_then(adr_number_of)
-            .unwrap_or_else(|| {
-                next_adr += 1;
-                next_adr
-            });
-        let date = previous.map_or(today.clone(), |p| p.date.clone());
-        let own = own_answers(blueprint, &answers);
-        let rendered = render::render(
-            blueprint,
-            &own,
-            &Extras {
-                adr_number,
-                date: &date,
-                shared: &catalog.shared,
-            },
-        )?;
-        if previous.is_none() {
+        if !state.foundations.contains_key(id) {
             for step in rendered.next_steps {
                 if !next_steps.contains(&step) {
                     next_steps.push(step);
