@@ -491,6 +491,73 @@ mod tests {
     }
 
     #[test]
+    fn every_embedded_template_renders_as_handlebars_renders_it_whole() {
+        let catalog = crate::blueprint::catalog::Catalog::embedded().unwrap();
+        let (languages, clouds) = (["rust", "node", "python", "go"], ["aws", "gcp", "none"]);
+        let mut compared = 0;
+        for (i, stage) in crate::questions::STAGES.iter().enumerate() {
+            for (j, ci) in ["github", "gitlab"].iter().enumerate() {
+                for (k, database) in ["postgres", "mysql", "none"].iter().enumerate() {
+                    let answers: BTreeMap<String, String> = [
+                        ("project_name", "demo"),
+                        ("stage", stage),
+                        ("ci", ci),
+                        ("language", languages[(i + j + k) % 4]),
+                        ("cloud", clouds[(i + k) % 3]),
+                        ("database", database),
+                        ("code_owner", "@acme/platform"),
+                        ("repository", "acme/demo"),
+                    ]
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect();
+                    for blueprint in catalog.blueprints() {
+                        let mut answers = answers.clone();
+                        for q in &blueprint.manifest.questions {
+                            if let Some(d) = &q.default {
+                                answers.entry(q.key.clone()).or_insert_with(|| d.clone());
+                            }
+                        }
+                        let extras = Extras {
+                            adr_number: 3,
+                            date: "2026-01-01",
+                            shared: &catalog.shared,
+                        };
+                        let ctx = context(blueprint, &answers, &extras);
+                        for spec in blueprint
+                            .manifest
+                            .files
+                            .iter()
+                            .filter(|f| f.when.matches(&answers))
+                        {
+                            if Path::new(&spec.template)
+                                .extension()
+                                .is_none_or(|e| e != "hbs")
+                            {
+                                continue;
+                            }
+                            let text =
+                                std::str::from_utf8(&blueprint.templates[&spec.template]).unwrap();
+                            let whole = engine()
+                                .render_template(&protect(text), &ctx)
+                                .map(|s| restore(&s));
+                            let pieces = render_text("t", &spec.template, text, &ctx);
+                            assert_eq!(
+                                pieces.ok(),
+                                whole.ok(),
+                                "{} {stage} {ci} {database}",
+                                spec.template
+                            );
+                            compared += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 300, "{compared}");
+    }
+
+    #[test]
     fn nothing_is_html_escaped() {
         let ctx = json!({ "v": "<a href=\"x\">&'" });
         assert_eq!(
