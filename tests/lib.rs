@@ -14,5 +14,6 @@ mod list;
 mod parity_check;
 mod prompts;
 mod snapshots;
+mod toolchains;
 mod upgrade;
 mod validators;

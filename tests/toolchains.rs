@@ -1,0 +1,126 @@
+//! The build-and-test job must pass on a freshly generated project of its language: the `run:`
+//! steps of the generated `ci.yml` are executed, in order, in a project made by the language's own
+//! generator (Rust: `cargo new`; Node: a package with a `node --test` test). Python and Go are
+//! covered by the validators only (their toolchains are not on the test machine).
+
+use std::path::Path;
+use std::process::Command;
+
+use yaml_rust2::YamlLoader;
+
+use crate::support::Repo;
+
+/// The `run:` scripts of the build-and-test job, in order.
+fn run_steps(repo: &Repo) -> Vec<(String, String)> {
+    let text = repo.read(".github/workflows/ci.yml");
+    let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
+    let jobs = doc["jobs"].as_hash().unwrap();
+    let job = jobs
+        .values()
+        .find(|j| {
+            j["steps"]
+                .as_vec()
+                .is_some_and(|s| s.iter().any(|s| s["run"].as_str().is_some()))
+        })
+        .expect("a job with run steps");
+    job["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|s| {
+            let run = s["run"].as_str()?;
+            Some((s["name"].as_str().unwrap_or("?").to_owned(), run.to_owned()))
+        })
+        .collect()
+}
+
+fn run(dir: &Path, name: &str, script: &str) {
+    assert!(
+        !script.contains("${{"),
+        "step {name} needs the Actions runtime: {script}"
+    );
+    let out = Command::new("bash")
+        .args(["-eo", "pipefail", "-c", script])
+        .current_dir(dir)
+        .env("GITHUB_OUTPUT", dir.join(".github-output"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "step `{name}` failed in a fresh project:\n{script}\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn scaffold_ci(repo: &Repo, language: &str) {
+    repo.scaffold(&[
+        "init",
+        "--yes",
+        "--only",
+        "ci",
+        "--set",
+        "stage=pre-mvp",
+        "--set",
+        "ci=github",
+        "--set",
+        &format!("language={language}"),
+        "--set",
+        "cloud=none",
+        "--set",
+        "database=none",
+    ])
+    .success();
+}
+
+#[test]
+fn the_rust_job_passes_on_a_fresh_cargo_new_project() {
+    let repo = Repo::new();
+    let out = Command::new("cargo")
+        .args(["init", "--quiet", "--vcs", "none", "--name", "demo"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    scaffold_ci(&repo, "rust");
+    let steps = run_steps(&repo);
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"Check formatting") && names.contains(&"Test"),
+        "{names:?}"
+    );
+    for (name, script) in &steps {
+        run(repo.path(), name, script);
+    }
+    assert!(
+        repo.exists("Cargo.lock"),
+        "the test step wrote the lockfile"
+    );
+}
+
+#[test]
+fn the_node_job_passes_on_a_fresh_node_package() {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\n  \"name\": \"demo\",\n  \"version\": \"1.0.0\",\n  \"private\": true,\n  \"scripts\": { \"test\": \"node --test\" }\n}\n",
+    );
+    repo.write(
+        "test/app.test.js",
+        "const test = require('node:test');\nconst assert = require('node:assert');\ntest('adds', () => assert.strictEqual(1 + 1, 2));\n",
+    );
+    scaffold_ci(&repo, "node");
+    let steps = run_steps(&repo);
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"Install dependencies") && names.contains(&"Test"),
+        "{names:?}"
+    );
+    for (name, script) in &steps {
+        run(repo.path(), name, script);
+    }
+}
