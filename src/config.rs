@@ -2,11 +2,25 @@
 //! and whether a terminal is attached.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::answers::parse_set;
 use crate::cli::CommonArgs;
 use crate::error::{Error, Result};
+
+/// The repository `-C DIR` names, made absolute; it must be a directory.
+pub(crate) fn repo_root(dir: &Path) -> Result<PathBuf> {
+    let root = std::path::absolute(dir).map_err(|source| Error::Read {
+        path: dir.to_owned(),
+        source,
+    })?;
+    if !root.is_dir() {
+        return Err(Error::NotADirectory {
+            path: dir.to_owned(),
+        });
+    }
+    Ok(root)
+}
 
 /// What `init` and `add` need to know about how they were called.
 // Independent switches, each named after its flag: clearer as bools than as a state enum.
@@ -42,15 +56,7 @@ impl Config {
     }
 
     fn build(args: &CommonArgs, interactive: bool) -> Result<Config> {
-        let root = std::path::absolute(&args.dir).map_err(|source| Error::Read {
-            path: args.dir.clone(),
-            source,
-        })?;
-        if !root.is_dir() {
-            return Err(Error::NotADirectory {
-                path: args.dir.clone(),
-            });
-        }
+        let root = repo_root(&args.dir)?;
         let sets = args
             .set
             .iter()

@@ -160,16 +160,7 @@ fn first_marker(text: &str, markers: &[(&str, &'static str)]) -> Option<&'static
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, content) in files {
-            let p = dir.path().join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, content).unwrap();
-        }
-        dir
-    }
+    use crate::testutil::repo;
 
     #[test]
     fn an_empty_repo_shows_nothing() {

@@ -17,6 +17,8 @@ mod plan;
 mod prompt;
 mod questions;
 mod state;
+#[cfg(test)]
+mod testutil;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

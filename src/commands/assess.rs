@@ -12,15 +12,7 @@ use crate::exit::ExitStatus;
 use crate::questions::STAGES;
 
 pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
-    let root = std::path::absolute(&args.dir).map_err(|source| Error::Read {
-        path: args.dir.clone(),
-        source,
-    })?;
-    if !root.is_dir() {
-        return Err(Error::NotADirectory {
-            path: args.dir.clone(),
-        });
-    }
+    let root = crate::config::repo_root(&args.dir)?;
     if let Some(stage) = &args.stage {
         check_stage(stage, Origin::Option { name: "--stage" })?;
     }

@@ -9,7 +9,7 @@ use crate::blueprint::catalog::Catalog;
 use crate::blueprint::manifest::Mode;
 use crate::blueprint::source;
 use crate::cli::StatusArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exit::ExitStatus;
 use crate::plan::find_block;
 use crate::state::{self, FileRecord, State};
@@ -36,15 +36,7 @@ struct File {
 }
 
 pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
-    let root = std::path::absolute(&args.dir).map_err(|source| Error::Read {
-        path: args.dir.clone(),
-        source,
-    })?;
-    if !root.is_dir() {
-        return Err(Error::NotADirectory {
-            path: args.dir.clone(),
-        });
-    }
+    let root = crate::config::repo_root(&args.dir)?;
     let state = State::load(&root)?;
     let fork = state
         .source
