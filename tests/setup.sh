@@ -3,6 +3,7 @@
 #  - independent validators of generated files, from PyPI, into target/validators (a venv)
 #  - PostgreSQL and MariaDB servers and clients, from Debian packages (the tests start their own
 #    instances on loopback ports; the packages' own services are not used)
+#  - Go, from Debian packages (the generated Go CI job is run on a fresh module)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/target/validators"
@@ -12,6 +13,7 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresq
 command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
 command -v mariadb >/dev/null || need_apt+=(mariadb-client)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
+command -v go >/dev/null || need_apt+=(golang-go)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

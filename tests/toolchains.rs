@@ -1,7 +1,8 @@
 //! The build-and-test job must pass on a freshly generated project of its language: the `run:`
 //! steps of the generated `ci.yml` are executed, in order, in a project made by the language's own
-//! generator (Rust: `cargo new`; Node: a package with a `node --test` test). Python and Go are
-//! covered by the validators only (their toolchains are not on the test machine).
+//! generator or usual layout (Rust: `cargo init`; Node: a package with a `node --test` test;
+//! Python: a `pyproject.toml` project with a `test` extra, in a virtualenv; Go: `go mod init`).
+//! `tests/setup.sh` installs Go; the steps' own installs (pip, npm) use the package registries.
 
 use std::path::Path;
 use std::process::Command;
@@ -35,16 +36,26 @@ fn run_steps(repo: &Repo) -> Vec<(String, String)> {
 }
 
 fn run(dir: &Path, name: &str, script: &str) {
+    run_with_path(dir, name, script, None);
+}
+
+/// Runs a step with `bin` first on PATH (a virtualenv), as `setup-python` would arrange.
+fn run_with_path(dir: &Path, name: &str, script: &str, bin: Option<&Path>) {
     assert!(
         !script.contains("${{"),
         "step {name} needs the Actions runtime: {script}"
     );
-    let out = Command::new("bash")
-        .args(["-eo", "pipefail", "-c", script])
+    let mut cmd = Command::new("bash");
+    cmd.args(["-eo", "pipefail", "-c", script])
         .current_dir(dir)
-        .env("GITHUB_OUTPUT", dir.join(".github-output"))
-        .output()
-        .unwrap();
+        .env("GITHUB_OUTPUT", dir.join(".github-output"));
+    if let Some(bin) = bin {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![bin.to_path_buf()];
+        paths.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(paths).unwrap());
+    }
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "step `{name}` failed in a fresh project:\n{script}\n{}{}",
@@ -122,5 +133,75 @@ fn the_node_job_passes_on_a_fresh_node_package() {
     );
     for (name, script) in &steps {
         run(repo.path(), name, script);
+    }
+}
+
+#[test]
+fn the_go_job_passes_on_a_fresh_go_module() {
+    let repo = Repo::new();
+    let out = Command::new("go")
+        .args(["mod", "init", "example.com/demo"])
+        .current_dir(repo.path())
+        .output()
+        .expect("go is missing: run tests/setup.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    repo.write(
+        "main.go",
+        "package main\n\nimport \"fmt\"\n\nfunc add(a, b int) int { return a + b }\n\nfunc main() { fmt.Println(add(1, 2)) }\n",
+    );
+    repo.write(
+        "main_test.go",
+        "package main\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"add\")\n\t}\n}\n",
+    );
+    scaffold_ci(&repo, "go");
+    let steps = run_steps(&repo);
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"Vet") && names.contains(&"Test"),
+        "{names:?}"
+    );
+    for (name, script) in &steps {
+        run(repo.path(), name, script);
+    }
+}
+
+#[test]
+fn the_python_job_passes_on_a_fresh_pyproject_project() {
+    let repo = Repo::new();
+    repo.write(
+        "pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools>=68\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+         [project]\nname = \"demo\"\nversion = \"0.1.0\"\n\n\
+         [project.optional-dependencies]\ntest = [\"pytest\"]\n",
+    );
+    repo.write("src/demo/__init__.py", "def add(a, b):\n    return a + b\n");
+    repo.write(
+        "tests/test_demo.py",
+        "from demo import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+    );
+    scaffold_ci(&repo, "python");
+    let venv = repo.path().join(".venv");
+    let out = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let steps = run_steps(&repo);
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"Install dependencies") && names.contains(&"Test"),
+        "{names:?}"
+    );
+    for (name, script) in &steps {
+        run_with_path(repo.path(), name, script, Some(&venv.join("bin")));
     }
 }
