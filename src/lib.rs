@@ -3,6 +3,9 @@
 //!
 //! `run` parses the command line, dispatches to a command and prints an error once.
 
+#[macro_use]
+mod output;
+
 mod answers;
 mod apply;
 mod assess;
@@ -53,7 +56,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             e.exit_status().into()
         }
     }

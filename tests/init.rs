@@ -277,3 +277,25 @@ fn every_generated_file_carries_the_header() {
         );
     }
 }
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_run() {
+    // `scaffold init | head`: the reader goes away; the run must still finish its work.
+    let repo = Repo::new();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut args = vec!["init", "--yes"];
+    args.extend_from_slice(&SEED_NODE);
+    let out = std::process::Command::new(crate::support::bin())
+        .args(&args)
+        .current_dir(repo.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(repo.exists(".scaffold/state.toml"));
+    assert!(repo.exists(".github/workflows/ci.yml"));
+}

@@ -47,7 +47,7 @@ pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
     if let Some(note) = &note {
         if args.json {
             // stdout stays pure JSON.
-            eprintln!("{note}");
+            errln!("{note}");
         } else {
             text.push('\n');
             text.push_str(note);

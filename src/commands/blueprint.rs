@@ -43,7 +43,7 @@ fn eject(id: &str, to: &Path) -> Result<ExitStatus> {
     for (rel, bytes) in &files {
         write_atomic(&dir.join(rel), bytes, false)?;
     }
-    println!(
+    outln!(
         "copied blueprint `{id}` ({} files) to {}\nedit it, bump `version` in blueprint.toml and CHANGELOG.md, check it with `scaffold blueprint lint {}`,\nthen use it with `scaffold init --source {}` (or `upgrade --source`)",
         files.len(),
         dir.display(),
@@ -118,7 +118,7 @@ fn new(id: &str, to: &Path) -> Result<ExitStatus> {
     for (rel, text) in files {
         write_atomic(&dir.join(rel), text.as_bytes(), false)?;
     }
-    println!(
+    outln!(
         "wrote a blueprint skeleton to {}; check it with `scaffold blueprint lint {}`",
         dir.display(),
         to.display()
@@ -225,7 +225,7 @@ fn lint(dir: &Path) -> Result<ExitStatus> {
         }
     }
     if problems.is_empty() {
-        println!(
+        outln!(
             "{} blueprint{} checked, {renders} renders: no problems",
             folders.len(),
             if folders.len() == 1 { "" } else { "s" }
@@ -233,9 +233,9 @@ fn lint(dir: &Path) -> Result<ExitStatus> {
         Ok(ExitStatus::Success)
     } else {
         for p in &problems {
-            println!("{p}");
+            outln!("{p}");
         }
-        eprintln!(
+        errln!(
             "{} problem{} found",
             problems.len(),
             if problems.len() == 1 { "" } else { "s" }

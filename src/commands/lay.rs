@@ -140,7 +140,7 @@ pub(crate) fn run(
                 && !handmade_ci.is_empty()
                 && !state.foundations.contains_key("ci")
             {
-                eprintln!(
+                errln!(
                     "note: `ci` is not recommended because this repo already has CI ({}); add it with --only if you want it",
                     handmade_ci
                         .iter()
@@ -267,11 +267,11 @@ pub(crate) fn run(
     let ids: Vec<String> = chosen.iter().map(|b| b.manifest.id.clone()).collect();
     let mut plan = Plan::compute(&config.root, files, &state, purpose, &ids)?;
 
-    println!("{}", describe(&answers, &chosen, &state));
+    outln!("{}", describe(&answers, &chosen, &state));
     if config.dry_run {
-        print!("{plan}");
-        print!("{}", plan.diffs());
-        println!("dry run: nothing was written");
+        out!("{plan}");
+        out!("{}", plan.diffs());
+        outln!("dry run: nothing was written");
         return Ok(ExitStatus::Success);
     }
 
@@ -317,26 +317,26 @@ pub(crate) fn run(
         state.source = Some(fork.record.clone());
     }
     if !plan.writes_anything() && previous_state == state {
-        println!(
+        outln!(
             "nothing to do: all {} files are up to date",
             plan.changes.len()
         );
         return Ok(ExitStatus::Success);
     }
-    print!("{plan}");
+    out!("{plan}");
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
         .to_string();
     let done = apply::apply(&config.root, &plan, &stamp)?;
     apply::record(&config.root, &plan, &state)?;
-    println!(
+    outln!(
         "wrote {} file{}; review them and commit them with .scaffold/",
         done.written,
         if done.written == 1 { "" } else { "s" }
     );
     for backup in &done.backups {
-        println!(
+        outln!(
             "saved your previous version as {}",
             backup
                 .strip_prefix(&config.root)
@@ -345,21 +345,21 @@ pub(crate) fn run(
         );
     }
     for change in plan.changes.iter().filter(|c| c.action == Action::Orphan) {
-        println!(
+        outln!(
             "{} is no longer part of `{}`; you changed it, so it stays and is yours now",
             change.path,
             change.foundations()
         );
     }
     if !next_steps.is_empty() {
-        println!("\nnext steps:");
+        outln!("\nnext steps:");
         for (i, step) in next_steps.iter().enumerate() {
-            println!("  {}. {step}", i + 1);
+            outln!("  {}. {step}", i + 1);
         }
     }
     let marked: Vec<String> = plan.marked().map(|c| c.path.clone()).collect();
     if !marked.is_empty() {
-        eprintln!(
+        errln!(
             "{} conflict{}: both you and the blueprint changed the same lines; resolve the markers (<<<<<<< yours / >>>>>>> scaffold, now), then commit:\n{}",
             marked.len(),
             if marked.len() == 1 { "" } else { "s" },
@@ -480,7 +480,7 @@ fn resolve_conflicts(
                 0 => change.action = Action::Keep,
                 1 => change.action = Action::Overwrite,
                 _ => {
-                    eprint!("{}", plan::diff(change));
+                    err!("{}", plan::diff(change));
                     continue;
                 }
             }

@@ -33,7 +33,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
                 })
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&items).expect("JSON of strings")
         );
@@ -47,7 +47,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
         .unwrap_or(0);
     for b in catalog.blueprints() {
         let m = &b.manifest;
-        println!(
+        outln!(
             "{:<width$}  {:<7}  {}\n{:<width$}  {:<7}  recommended: {}; source: {}",
             m.id,
             m.version.to_string(),

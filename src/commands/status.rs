@@ -66,12 +66,12 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
         });
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).expect("JSON of strings")
         );
     } else if report.foundations.is_empty() {
-        println!("no foundation is applied here yet; run `scaffold init`");
+        outln!("no foundation is applied here yet; run `scaffold init`");
     } else {
         print_table(&report);
     }
@@ -82,7 +82,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
         .flat_map(|f| &f.files)
         .any(|f| f.state == "conflicted");
     if args.check && (outdated || conflicted) {
-        eprintln!(
+        errln!(
             "check failed:{}{}",
             if outdated {
                 " a foundation is outdated (run `scaffold upgrade`)"
@@ -107,9 +107,9 @@ fn print_table(report: &Report) {
             (Some(_), false) => "up to date".to_owned(),
             (None, _) => "no longer in its source".to_owned(),
         };
-        println!("{} {} ({newest}; source: {})", f.id, f.version, f.source);
+        outln!("{} {} ({newest}; source: {})", f.id, f.version, f.source);
         for file in &f.files {
-            println!("  {:<10} {}", file.state, file.path);
+            outln!("  {:<10} {}", file.state, file.path);
         }
     }
 }
