@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::blueprint::manifest::{Mode, Owner};
+use crate::blueprint::render::check_path;
 use crate::blueprint::source::SourceRecord;
 use crate::error::{Error, Result};
 
@@ -135,7 +136,24 @@ impl State {
                 return Err(corrupt(format!("`version` must be {FORMAT_VERSION}")));
             }
         }
-        toml::from_str(text).map_err(|e| corrupt(oneline(&e)))
+        let state: State = toml::from_str(text).map_err(|e| corrupt(oneline(&e)))?;
+        // Recorded paths are acted on (read, merged, removed): each must stay inside the repo.
+        for (id, applied) in &state.foundations {
+            for path in applied.files.keys().chain(applied.adr.iter()) {
+                if let Err(reason) = check_path(path) {
+                    return Err(corrupt(format!(
+                        "foundation `{id}`: path `{path}` {reason}"
+                    )));
+                }
+            }
+            if !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(corrupt(format!("`{id}` is not a foundation id")));
+            }
+        }
+        Ok(state)
     }
 
     /// The text this state is saved as.
@@ -211,6 +229,27 @@ mod tests {
                     .starts_with("state file `.scaffold/state.toml` is not valid:"),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn recorded_paths_must_stay_inside_the_repo() {
+        let state = |path: &str| {
+            format!(
+                "version = 1\n[foundations.ci]\nversion = \"1.0.0\"\nsource = \"embedded\"\n\
+                 date = \"2026-01-01\"\nanswers = {{}}\n\
+                 files = {{ \"{path}\" = {{ sha256 = \"00\", mode = \"file\" }} }}\n"
+            )
+        };
+        assert!(parse(&state(".github/workflows/ci.yml")).is_ok());
+        for bad in [
+            "../../etc/passwd",
+            "/etc/passwd",
+            ".git/config",
+            ".scaffold/state.toml",
+        ] {
+            let err = parse(&state(bad)).unwrap_err().to_string();
+            assert!(err.contains(&format!("path `{bad}`")), "{err}");
         }
     }
 

@@ -251,6 +251,18 @@ pub(crate) fn check(blueprint: Blueprint, folder: &str) -> Result<Blueprint> {
         file: "blueprint.toml".to_owned(),
         message,
     };
+    let id_ok = !manifest.id.is_empty()
+        && !manifest.id.starts_with('-')
+        && manifest
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !id_ok {
+        return Err(fail(format!(
+            "id `{}` must be lowercase letters, digits and `-`",
+            manifest.id
+        )));
+    }
     if manifest.id != folder {
         return Err(fail(format!(
             "id `{}` must equal the folder name `{folder}`",
