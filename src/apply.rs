@@ -56,11 +56,54 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
     Ok(true)
 }
 
+/// Runs `f` on every item, spread over the machine's cores (the files of a plan are
+/// independent); stops at the first error and returns it.
+fn each_parallel<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<()> + Sync) -> Result<()> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items.len());
+    let next = AtomicUsize::new(0);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let work = || {
+        while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+            if let Err(e) = f(item) {
+                failure
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert(e);
+                // Let the other threads stop too.
+                next.store(items.len(), Ordering::Relaxed);
+            }
+        }
+    };
+    if threads <= 1 {
+        work();
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(work);
+            }
+        });
+    }
+    match failure
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 /// Writes every file the plan creates, updates or overwrites. Conflicts must be resolved first.
 pub(crate) fn apply(root: &Path, plan: &Plan, stamp: &str) -> Result<Applied> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     debug_assert!(plan.conflicts().next().is_none(), "unresolved conflicts");
-    let mut done = Applied::default();
-    for change in &plan.changes {
+    let written = AtomicUsize::new(0);
+    let backups = Mutex::new(Vec::new());
+    each_parallel(&plan.changes, |change| {
         if change.action == Action::Overwrite
             && let Some(old) = &change.old
         {
@@ -70,24 +113,35 @@ pub(crate) fn apply(root: &Path, plan: &Plan, stamp: &str) -> Result<Applied> {
                 .join(stamp)
                 .join(&change.path);
             write_atomic(&backup, old, false)?;
-            done.backups.push(backup);
+            backups
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(backup);
         }
         if change.action == Action::Remove {
             let path = root.join(&change.path);
             std::fs::remove_file(&path).map_err(|source| Error::Write { path, source })?;
-            done.written += 1;
+            written.fetch_add(1, Ordering::Relaxed);
         } else if change.action.writes() {
             write_atomic(&root.join(&change.path), &change.new, change.executable)?;
-            done.written += 1;
+            written.fetch_add(1, Ordering::Relaxed);
         }
-    }
-    Ok(done)
+        Ok(())
+    })?;
+    let mut backups = backups
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    backups.sort();
+    Ok(Applied {
+        written: written.into_inner(),
+        backups,
+    })
 }
 
-/// Records what each foundation rendered (the base of a later 3-way merge) and saves the state.
-/// Writes only what changed, so a run that changes nothing leaves `.scaffold/` untouched.
+/// Records what each foundation rendered (the base of a later 3-way merge) and saves the state,
+/// last. Writes only what changed, so a run that changes nothing leaves `.scaffold/` untouched.
 pub(crate) fn record(root: &Path, plan: &Plan, state: &State) -> Result<()> {
-    for change in &plan.changes {
+    each_parallel(&plan.changes, |change| {
         if let Some(foundation) = &change.dropped_by {
             let base = state::base_path(root, foundation, &change.path);
             if let Err(source) = std::fs::remove_file(&base)
@@ -98,7 +152,7 @@ pub(crate) fn record(root: &Path, plan: &Plan, state: &State) -> Result<()> {
         }
         // Only what was applied gets a new base: a `once` file or a deleted one keeps its own.
         if matches!(change.action, Action::Skip | Action::Deleted) {
-            continue;
+            return Ok(());
         }
         for part in &change.parts {
             write_if_changed(
@@ -106,7 +160,8 @@ pub(crate) fn record(root: &Path, plan: &Plan, state: &State) -> Result<()> {
                 &part.content,
             )?;
         }
-    }
+        Ok(())
+    })?;
     write_if_changed(
         &root.join(STATE_DIR).join(".gitignore"),
         b"# scaffold's backups of files it overwrote with --force: local only\nbackup/\n",

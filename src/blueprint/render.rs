@@ -355,55 +355,137 @@ fn chunks(text: &str) -> Vec<Piece<'_>> {
     pieces
 }
 
+/// What to render: a blueprint, its answers, and the values beside them.
+pub(crate) struct Job<'a> {
+    pub(crate) blueprint: &'a Blueprint,
+    pub(crate) answers: &'a BTreeMap<String, String>,
+    pub(crate) extras: Extras<'a>,
+}
+
 /// Renders every file whose `when` matches the answers, and the next steps.
 pub(crate) fn render(
     blueprint: &Blueprint,
     answers: &BTreeMap<String, String>,
     extras: &Extras<'_>,
 ) -> Result<Rendered> {
-    let m = &blueprint.manifest;
-    let ctx = context(blueprint, answers, extras);
-    let mut out = Rendered::default();
-    for spec in m.files.iter().filter(|f| f.when.matches(answers)) {
-        let path = render_text(&m.id, &format!("path `{}`", spec.path), &spec.path, &ctx)?;
-        check_path(&path).map_err(|reason| Error::UnsafePath {
-            blueprint: m.id.clone(),
-            path: path.clone(),
-            reason,
-        })?;
-        let source = &blueprint.templates[&spec.template];
-        let template_name = format!("templates/{}", spec.template);
-        let is_template = Path::new(&spec.template)
-            .extension()
-            .is_some_and(|e| e == "hbs");
-        let content = if is_template {
-            let text = std::str::from_utf8(source).map_err(|_| Error::Template {
-                blueprint: m.id.clone(),
-                template: template_name.clone(),
-                line: None,
-                message: "not UTF-8".to_owned(),
-            })?;
-            render_text(&m.id, &template_name, text, &ctx)?.into_bytes()
-        } else {
-            source.to_vec()
-        };
-        out.files.push(RenderedFile {
-            path,
-            content,
-            executable: spec.executable,
-            mode: spec.mode,
-            comment: spec.comment.clone().unwrap_or_default(),
-            foundation: m.id.clone(),
-            is_adr: spec.path.contains("adr_number"),
-            owner: spec.owner,
-            restore_deleted: spec.restore_deleted,
+    let job = Job {
+        blueprint,
+        answers,
+        extras: extras.clone(),
+    };
+    render_all(std::slice::from_ref(&job), 1)
+        .pop()
+        .expect("one result per job")
+}
+
+/// Renders several blueprints, spreading their files over `threads` threads (largest template
+/// first, so the work evens out). Rendering is pure and is most of a run's work.
+pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendered>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let contexts: Vec<Value> = jobs
+        .iter()
+        .map(|j| context(j.blueprint, j.answers, &j.extras))
+        .collect();
+    // (job, index of the file among its blueprint's files)
+    let mut tasks: Vec<(usize, usize)> = Vec::new();
+    for (j, job) in jobs.iter().enumerate() {
+        for (f, spec) in job.blueprint.manifest.files.iter().enumerate() {
+            if spec.when.matches(job.answers) {
+                tasks.push((j, f));
+            }
+        }
+    }
+    let size = |&(j, f): &(usize, usize)| {
+        let spec = &jobs[j].blueprint.manifest.files[f];
+        jobs[j].blueprint.templates[&spec.template].len()
+    };
+    tasks.sort_by_key(|t| std::cmp::Reverse(size(t)));
+    let results: Mutex<BTreeMap<(usize, usize), Result<RenderedFile>>> =
+        Mutex::new(BTreeMap::new());
+    let next = AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(j, f)) = tasks.get(i) else { break };
+            let result = render_file(jobs[j].blueprint, f, &contexts[j]);
+            results
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert((j, f), result);
+        }
+    };
+    let threads = threads.clamp(1, tasks.len().max(1));
+    if threads == 1 {
+        work();
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(work);
+            }
         });
     }
-    for step in m.next_steps.iter().filter(|s| s.when.matches(answers)) {
-        out.next_steps
-            .push(render_text(&m.id, "next step", &step.text, &ctx)?);
-    }
-    Ok(out)
+    let mut results = results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    jobs.iter()
+        .enumerate()
+        .map(|(j, job)| {
+            let m = &job.blueprint.manifest;
+            let mut out = Rendered::default();
+            // In the manifest's order, whatever order the threads finished in.
+            for f in 0..m.files.len() {
+                if let Some(result) = results.remove(&(j, f)) {
+                    out.files.push(result?);
+                }
+            }
+            for step in m.next_steps.iter().filter(|s| s.when.matches(job.answers)) {
+                out.next_steps
+                    .push(render_text(&m.id, "next step", &step.text, &contexts[j])?);
+            }
+            Ok(out)
+        })
+        .collect()
+}
+
+/// Renders one file of a blueprint: its path and its content.
+fn render_file(blueprint: &Blueprint, index: usize, ctx: &Value) -> Result<RenderedFile> {
+    let m = &blueprint.manifest;
+    let spec = &m.files[index];
+    let path = render_text(&m.id, &format!("path `{}`", spec.path), &spec.path, ctx)?;
+    check_path(&path).map_err(|reason| Error::UnsafePath {
+        blueprint: m.id.clone(),
+        path: path.clone(),
+        reason,
+    })?;
+    let source = &blueprint.templates[&spec.template];
+    let template_name = format!("templates/{}", spec.template);
+    let is_template = Path::new(&spec.template)
+        .extension()
+        .is_some_and(|e| e == "hbs");
+    let content = if is_template {
+        let text = std::str::from_utf8(source).map_err(|_| Error::Template {
+            blueprint: m.id.clone(),
+            template: template_name.clone(),
+            line: None,
+            message: "not UTF-8".to_owned(),
+        })?;
+        render_text(&m.id, &template_name, text, ctx)?.into_bytes()
+    } else {
+        source.to_vec()
+    };
+    Ok(RenderedFile {
+        path,
+        content,
+        executable: spec.executable,
+        mode: spec.mode,
+        comment: spec.comment.clone().unwrap_or_default(),
+        foundation: m.id.clone(),
+        is_adr: spec.path.contains("adr_number"),
+        owner: spec.owner,
+        restore_deleted: spec.restore_deleted,
+    })
 }
 
 /// A rendered path must be relative, stay inside the repo, and keep out of `.git` and `.scaffold`.

@@ -183,8 +183,8 @@ pub(crate) fn run(
     let prompter = resolver.prompter.take();
     let answers = resolver.finish()?;
 
-    // Render every chosen blueprint (in parallel: rendering is pure and most of a run's work),
-    // then plan the whole run at once.
+    // Render every chosen blueprint (their files spread over the cores), then plan the whole run
+    // at once.
     let today = time::OffsetDateTime::now_utc().date().to_string();
     let mut next_adr = highest_adr(&config.root);
     let jobs: Vec<(&Blueprint, BTreeMap<String, String>, u32, String)> = chosen
@@ -207,32 +207,21 @@ pub(crate) fn run(
             )
         })
         .collect();
-    let rendered: Vec<Result<render::Rendered>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .iter()
-            .map(|(blueprint, own, adr_number, date)| {
-                let shared = &catalog.shared;
-                scope.spawn(move || {
-                    render::render(
-                        blueprint,
-                        own,
-                        &Extras {
-                            adr_number: *adr_number,
-                            date,
-                            shared,
-                        },
-                    )
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
+    let render_jobs: Vec<render::Job<'_>> = jobs
+        .iter()
+        .map(|(blueprint, own, adr_number, date)| render::Job {
+            blueprint,
+            answers: own,
+            extras: Extras {
+                adr_number: *adr_number,
+                date,
+                shared: &catalog.shared,
+            },
+        })
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let rendered = render::render_all(&render_jobs, threads);
+    drop(render_jobs);
     let mut files = Vec::new();
     let mut next_steps: Vec<String> = Vec::new();
     let mut records = Vec::new();
