@@ -7,106 +7,39 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// A rendered repository in a temporary directory.
-struct Rendered {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
-}
-
-/// What one run of `check-parity.sh` did.
-struct Check {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Check {
-    #[track_caller]
-    fn passes(&self) -> &Self {
-        assert_eq!(self.code, 0, "expected parity to hold\n{self}");
-        self
-    }
-
-    #[track_caller]
-    fn fails(&self) -> &Self {
-        assert_eq!(self.code, 1, "expected parity to fail\n{self}");
-        self
-    }
-
-    #[track_caller]
-    fn code_is(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "expected exit {code}\n{self}");
-        self
-    }
-
-    #[track_caller]
-    fn says(&self, text: &str) -> &Self {
-        assert!(
-            self.stdout.contains(text) || self.stderr.contains(text),
-            "output lacks `{text}`\n{self}"
-        );
-        self
-    }
-
-    #[track_caller]
-    fn never_says(&self, text: &str) -> &Self {
-        assert!(
-            !self.stdout.contains(text) && !self.stderr.contains(text),
-            "output has `{text}`\n{self}"
-        );
-        self
-    }
-}
-
-impl std::fmt::Display for Check {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code: {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
+use crate::support::{Repo, Run};
 
 /// Renders `staging-parity` the way a series-a team on GitHub and AWS would get it.
-fn render(database: &str) -> Rendered {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path().join("demo");
-    fs::create_dir(&root).expect("repo dir");
-    let out = Command::new(env!("CARGO_BIN_EXE_scaffold"))
-        .arg("init")
-        .arg("-C")
-        .arg(&root)
-        .args(["--yes", "--only", "staging-parity"])
-        .args(["--set", "project_name=demo", "--set", "stage=series-a"])
-        .args([
-            "--set",
-            "ci=github",
-            "--set",
-            "language=node",
-            "--set",
-            "cloud=aws",
-        ])
-        .arg("--set")
-        .arg(format!("database={database}"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("run scaffold");
-    assert!(
-        out.status.success(),
-        "scaffold init failed\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Rendered { _tmp: tmp, root }
+fn render(database: &str) -> Repo {
+    let repo = Repo::new();
+    let database = format!("database={database}");
+    repo.scaffold(&[
+        "init",
+        "--yes",
+        "--only",
+        "staging-parity",
+        "--set",
+        "project_name=demo",
+        "--set",
+        "stage=series-a",
+        "--set",
+        "ci=github",
+        "--set",
+        "language=node",
+        "--set",
+        "cloud=aws",
+        "--set",
+        &database,
+    ])
+    .success();
+    repo
 }
 
 /// A copy of a rendered tree (without `.scaffold/`), to break without touching the original.
-fn copy_of(src: &Rendered) -> Rendered {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path().join("broken");
-    copy_tree(&src.root, &root);
-    Rendered { _tmp: tmp, root }
+fn copy_of(src: &Repo) -> Repo {
+    let copy = Repo::new();
+    copy_tree(src.path(), copy.path());
+    copy
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -126,14 +59,14 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn env_file(tree: &Rendered, env: &str) -> PathBuf {
-    tree.root
+fn env_file(tree: &Repo, env: &str) -> PathBuf {
+    tree.path()
         .join("config/environments")
         .join(format!("{env}.env"))
 }
 
 /// The value of `key` in an environment file.
-fn value_of(tree: &Rendered, env: &str, key: &str) -> String {
+fn value_of(tree: &Repo, env: &str, key: &str) -> String {
     let text = fs::read_to_string(env_file(tree, env)).expect("read env file");
     let prefix = format!("{key}=");
     text.lines()
@@ -143,7 +76,7 @@ fn value_of(tree: &Rendered, env: &str, key: &str) -> String {
 }
 
 /// Rewrites an environment file: the line of `key` becomes `replacement` (or goes, when `None`).
-fn edit(tree: &Rendered, env: &str, key: &str, replacement: Option<&str>) {
+fn edit(tree: &Repo, env: &str, key: &str, replacement: Option<&str>) {
     let path = env_file(tree, env);
     let text = fs::read_to_string(&path).expect("read env file");
     let prefix = format!("{key}=");
@@ -166,7 +99,7 @@ fn edit(tree: &Rendered, env: &str, key: &str, replacement: Option<&str>) {
     fs::write(&path, out).expect("write env file");
 }
 
-fn append(tree: &Rendered, env: &str, line: &str) {
+fn append(tree: &Repo, env: &str, line: &str) {
     let path = env_file(tree, env);
     let mut text = fs::read_to_string(&path).expect("read env file");
     text.push_str(line);
@@ -175,22 +108,18 @@ fn append(tree: &Rendered, env: &str, line: &str) {
 }
 
 /// Runs the generated check from the tree's root, with optional arguments.
-fn check_with(tree: &Rendered, args: &[&str]) -> Check {
-    let out = Command::new("bash")
+fn check_with(tree: &Repo, args: &[&str]) -> Run {
+    Command::new("bash")
         .arg("ops/parity/check-parity.sh")
         .args(args)
-        .current_dir(&tree.root)
+        .current_dir(tree.path())
         .stdin(Stdio::null())
         .output()
-        .expect("run bash");
-    Check {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .expect("run bash")
+        .into()
 }
 
-fn check(tree: &Rendered) -> Check {
+fn check(tree: &Repo) -> Run {
     check_with(tree, &[])
 }
 
@@ -204,13 +133,13 @@ fn generated_environments_are_at_parity_for_every_database() {
     for database in ["postgres", "mysql", "none"] {
         let tree = render(database);
         let run = check(&tree);
-        run.passes()
+        run.success()
             .says("parity OK: production, staging")
             .never_says("missing key")
             .never_says("extra key");
         if database == "none" {
             assert!(
-                !tree.root.join("compose.yaml").exists(),
+                !tree.path().join("compose.yaml").exists(),
                 "no database, no compose.yaml"
             );
             assert!(
@@ -233,25 +162,25 @@ fn generated_environments_are_at_parity_for_every_database() {
 #[test]
 fn the_script_is_executable_and_takes_the_config_dir_as_an_argument() {
     let tree = render("postgres");
-    let script = tree.root.join("ops/parity/check-parity.sh");
+    let script = tree.path().join("ops/parity/check-parity.sh");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(&script).expect("script").permissions().mode();
         assert_eq!(mode & 0o111, 0o111, "check-parity.sh is executable");
     }
-    let dir = tree.root.join("config/environments");
-    check_with(&tree, &[dir.to_str().expect("utf-8 path")]).passes();
+    let dir = tree.path().join("config/environments");
+    check_with(&tree, &[dir.to_str().expect("utf-8 path")]).success();
 
     let broken = copy_of(&tree);
     append(&broken, "staging", "ONLY_HERE=1");
-    let dir = broken.root.join("config/environments");
+    let dir = broken.path().join("config/environments");
     // The original tree's script, pointed at the broken copy's directory.
     check_with(&tree, &[dir.to_str().expect("utf-8 path")])
-        .fails()
+        .code(1)
         .says("staging: extra key ONLY_HERE");
 
-    check_with(&tree, &["/nonexistent/config"]).code_is(2);
+    check_with(&tree, &["/nonexistent/config"]).code(2);
 }
 
 #[test]
@@ -259,7 +188,7 @@ fn a_missing_key_is_named_with_its_environment() {
     let tree = copy_of(&render("postgres"));
     edit(&tree, "staging", "LOG_LEVEL", None);
     check(&tree)
-        .fails()
+        .code(1)
         .says("staging: missing key LOG_LEVEL")
         .never_says("production: missing key");
 }
@@ -269,7 +198,7 @@ fn an_extra_key_is_named_with_its_environment() {
     let tree = copy_of(&render("postgres"));
     append(&tree, "production", "FEATURE_NEW_CHECKOUT=true");
     check(&tree)
-        .fails()
+        .code(1)
         .says("production: extra key FEATURE_NEW_CHECKOUT")
         .never_says("staging: extra key");
 }
@@ -286,7 +215,7 @@ fn another_database_major_version_is_a_mismatch() {
         Some(&format!("DATABASE_VERSION={other}")),
     );
     check(&tree)
-        .fails()
+        .code(1)
         .says("mismatch DATABASE_VERSION")
         .says(&format!("production={other}"))
         .says(&format!("staging={version}"))
@@ -306,7 +235,7 @@ fn another_database_engine_is_a_mismatch() {
         Some("DATABASE_ENGINE=mysql"),
     );
     check(&tree)
-        .fails()
+        .code(1)
         .says("mismatch DATABASE_ENGINE")
         .says("production=mysql")
         .says("staging=postgres")
@@ -321,7 +250,7 @@ fn every_problem_is_reported_in_one_run() {
     append(&tree, "staging", "DEBUG_TOOLBAR=1");
     edit(&tree, "staging", "LOG_LEVEL", Some("LOG_LEVEL=debug"));
     check(&tree)
-        .fails()
+        .code(1)
         .says("production: missing key LOG_FORMAT")
         .says("staging: missing key APP_SECRETS")
         .says("staging: extra key DEBUG_TOOLBAR")
@@ -340,7 +269,7 @@ fn declared_differences_may_differ() {
         Some("DATABASE_INSTANCE_CLASS=db.r7g.4xlarge"),
     );
     edit(&tree, "staging", "APP_MEMORY_MB", Some("APP_MEMORY_MB=256"));
-    check(&tree).passes();
+    check(&tree).success();
 }
 
 #[test]
@@ -359,7 +288,7 @@ fn a_secret_key_must_name_a_sops_file_of_its_own_environment_never_hold_a_value(
         Some("APP_SECRETS=sops:secrets/production/app.env"),
     );
     check(&tree)
-        .fails()
+        .code(1)
         .says("production: DATABASE_URL_SECRET must name a secret")
         .says("staging: APP_SECRETS must name a secret (sops:secrets/staging/")
         .never_says("hunter2");
@@ -370,7 +299,7 @@ fn compose_must_run_the_environments_engine_and_major_version() {
     let tree = copy_of(&render("postgres"));
     let version = value_of(&tree, "staging", "DATABASE_VERSION");
     let other = other_version(&version);
-    let compose = tree.root.join("compose.yaml");
+    let compose = tree.path().join("compose.yaml");
     let text = fs::read_to_string(&compose).expect("compose.yaml");
     let drifted = text.replace(
         &format!("image: postgres:{version}"),
@@ -379,7 +308,7 @@ fn compose_must_run_the_environments_engine_and_major_version() {
     assert_ne!(text, drifted, "compose.yaml names postgres:{version}");
     fs::write(&compose, drifted).expect("write compose.yaml");
     check(&tree)
-        .fails()
+        .code(1)
         .says(&format!(
             "compose.yaml: no postgres image of version {version}"
         ))
@@ -389,7 +318,7 @@ fn compose_must_run_the_environments_engine_and_major_version() {
 #[test]
 fn environment_files_are_read_as_text_never_run() {
     let tree = copy_of(&render("none"));
-    let marker = tree.root.join("pwned");
+    let marker = tree.path().join("pwned");
     let line = format!("$(touch {}) `touch {}`", marker.display(), marker.display());
     append(&tree, "staging", &line);
     edit(
@@ -399,7 +328,7 @@ fn environment_files_are_read_as_text_never_run() {
         Some(&format!("LOG_LEVEL=$(touch {})", marker.display())),
     );
     check(&tree)
-        .fails()
+        .code(1)
         .says("staging: line")
         .says("not a KEY=VALUE line")
         .says("mismatch LOG_LEVEL");

@@ -46,10 +46,40 @@ impl Run {
         self
     }
 
+    /// Says `text` on stdout or stderr.
+    #[track_caller]
+    pub(crate) fn says(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text) || self.stderr.contains(text),
+            "output lacks `{text}`\n{self}"
+        );
+        self
+    }
+
+    /// Says `text` neither on stdout nor on stderr.
+    #[track_caller]
+    pub(crate) fn never_says(&self, text: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(text) && !self.stderr.contains(text),
+            "output has `{text}`\n{self}"
+        );
+        self
+    }
+
     #[track_caller]
     pub(crate) fn stderr_is(&self, text: &str) -> &Self {
         assert_eq!(self.stderr, text, "\n{self}");
         self
+    }
+}
+
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 }
 
@@ -123,11 +153,7 @@ impl Repo {
             .stdin(std::process::Stdio::null())
             .output()
             .expect("run scaffold");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::from(out)
     }
 
     /// Every file below the root except `.git`, sorted: `path` lines, or `path` plus the content.
