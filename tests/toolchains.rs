@@ -35,12 +35,8 @@ fn run_steps(repo: &Repo) -> Vec<(String, String)> {
         .collect()
 }
 
-fn run(dir: &Path, name: &str, script: &str) {
-    run_with_path(dir, name, script, None);
-}
-
 /// Runs a step with `bin` first on PATH (a virtualenv), as `setup-python` would arrange.
-fn run_with_path(dir: &Path, name: &str, script: &str, bin: Option<&Path>) {
+fn run(dir: &Path, name: &str, script: &str, bin: Option<&Path>) {
     assert!(
         !script.contains("${{"),
         "step {name} needs the Actions runtime: {script}"
@@ -84,29 +80,43 @@ fn scaffold_ci(repo: &Repo, language: &str) {
     .success();
 }
 
+/// Runs a project generator (`cargo init`, `go mod init`, ...) in the repo.
+fn generate(repo: &Repo, program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(repo.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (run tests/setup.sh)"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Scaffolds `ci` for `language` and runs every `run:` step of its build-and-test job, in order,
+/// with `bin` first on PATH; `expected` are step names the job must have.
+fn run_job(repo: &Repo, language: &str, expected: &[&str], bin: Option<&Path>) {
+    scaffold_ci(repo, language);
+    let steps = run_steps(repo);
+    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+    for name in expected {
+        assert!(names.contains(name), "no step `{name}` in {names:?}");
+    }
+    for (name, script) in &steps {
+        run(repo.path(), name, script, bin);
+    }
+}
+
 #[test]
 fn the_rust_job_passes_on_a_fresh_cargo_new_project() {
     let repo = Repo::new();
-    let out = Command::new("cargo")
-        .args(["init", "--quiet", "--vcs", "none", "--name", "demo"])
-        .current_dir(repo.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    generate(
+        &repo,
+        "cargo",
+        &["init", "--quiet", "--vcs", "none", "--name", "demo"],
     );
-    scaffold_ci(&repo, "rust");
-    let steps = run_steps(&repo);
-    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
-    assert!(
-        names.contains(&"Check formatting") && names.contains(&"Test"),
-        "{names:?}"
-    );
-    for (name, script) in &steps {
-        run(repo.path(), name, script);
-    }
+    run_job(&repo, "rust", &["Check formatting", "Lint", "Test"], None);
     assert!(
         repo.exists("Cargo.lock"),
         "the test step wrote the lockfile"
@@ -124,31 +134,13 @@ fn the_node_job_passes_on_a_fresh_node_package() {
         "test/app.test.js",
         "const test = require('node:test');\nconst assert = require('node:assert');\ntest('adds', () => assert.strictEqual(1 + 1, 2));\n",
     );
-    scaffold_ci(&repo, "node");
-    let steps = run_steps(&repo);
-    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
-    assert!(
-        names.contains(&"Install dependencies") && names.contains(&"Test"),
-        "{names:?}"
-    );
-    for (name, script) in &steps {
-        run(repo.path(), name, script);
-    }
+    run_job(&repo, "node", &["Install dependencies", "Test"], None);
 }
 
 #[test]
 fn the_go_job_passes_on_a_fresh_go_module() {
     let repo = Repo::new();
-    let out = Command::new("go")
-        .args(["mod", "init", "example.com/demo"])
-        .current_dir(repo.path())
-        .output()
-        .expect("go is missing: run tests/setup.sh");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    generate(&repo, "go", &["mod", "init", "example.com/demo"]);
     repo.write(
         "main.go",
         "package main\n\nimport \"fmt\"\n\nfunc add(a, b int) int { return a + b }\n\nfunc main() { fmt.Println(add(1, 2)) }\n",
@@ -157,16 +149,7 @@ fn the_go_job_passes_on_a_fresh_go_module() {
         "main_test.go",
         "package main\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif add(1, 2) != 3 {\n\t\tt.Fatal(\"add\")\n\t}\n}\n",
     );
-    scaffold_ci(&repo, "go");
-    let steps = run_steps(&repo);
-    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
-    assert!(
-        names.contains(&"Vet") && names.contains(&"Test"),
-        "{names:?}"
-    );
-    for (name, script) in &steps {
-        run(repo.path(), name, script);
-    }
+    run_job(&repo, "go", &["Vet", "Test"], None);
 }
 
 #[test]
@@ -183,25 +166,13 @@ fn the_python_job_passes_on_a_fresh_pyproject_project() {
         "tests/test_demo.py",
         "from demo import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
     );
-    scaffold_ci(&repo, "python");
-    let venv = repo.path().join(".venv");
-    let out = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // setup-python puts its interpreter first on PATH; a virtualenv stands in for it.
+    generate(&repo, "python3", &["-m", "venv", ".venv"]);
+    let bin = repo.path().join(".venv/bin");
+    run_job(
+        &repo,
+        "python",
+        &["Install dependencies", "Test"],
+        Some(&bin),
     );
-    let steps = run_steps(&repo);
-    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
-    assert!(
-        names.contains(&"Install dependencies") && names.contains(&"Test"),
-        "{names:?}"
-    );
-    for (name, script) in &steps {
-        run_with_path(repo.path(), name, script, Some(&venv.join("bin")));
-    }
 }
