@@ -166,7 +166,8 @@ pub(crate) fn record(root: &Path, plan: &Plan, state: &State) -> Result<()> {
         &root.join(STATE_DIR).join(".gitignore"),
         b"# scaffold's backups of files it overwrote with --force: local only\nbackup/\n",
     )?;
-    write_if_changed(&state::path(root), state.to_toml().as_bytes())?;
+    let path = state::path(root);
+    write_if_changed(&path, state.to_toml(&path)?.as_bytes())?;
     Ok(())
 }
 

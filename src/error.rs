@@ -165,6 +165,11 @@ pub(crate) enum Error {
     #[error("refusing symlink `{}` in a blueprint source: a fork may hold only regular files", path.display())]
     ForkSymlink { path: PathBuf },
 
+    #[error(
+        "blueprint source `{spec}` is neither a directory nor a git URL (for a local git repository use file:///path/to/repo)"
+    )]
+    SourceNotFound { spec: String },
+
     #[error("git source `{url}`: {message}")]
     Git { url: String, message: String },
 
@@ -204,7 +209,8 @@ impl Error {
             | Error::NothingApplied
             | Error::NotApplied { .. }
             | Error::RefWithoutSource
-            | Error::Git { .. } => ExitStatus::BadInput,
+            | Error::Git { .. }
+            | Error::SourceNotFound { .. } => ExitStatus::BadInput,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::Manifest { .. }
             | Error::Template { .. }

@@ -156,13 +156,16 @@ impl State {
         Ok(state)
     }
 
-    /// The text this state is saved as.
-    pub(crate) fn to_toml(&self) -> String {
-        let body = toml::to_string(self).expect("state serializes");
-        format!(
+    /// The text this state is saved as at `path`.
+    pub(crate) fn to_toml(&self, path: &Path) -> Result<String> {
+        let body = toml::to_string(self).map_err(|e| Error::Write {
+            path: path.to_owned(),
+            source: std::io::Error::other(e),
+        })?;
+        Ok(format!(
             "# Written by scaffold: what it applied, with which answers, and a hash of each file.\n\
              # Commit it. `.scaffold/base/` holds what each file looked like when written.\n{body}"
-        )
+        ))
     }
 }
 
@@ -203,7 +206,8 @@ mod tests {
                 )]),
             },
         );
-        assert_eq!(parse(&state.to_toml()).unwrap(), state);
+        let text = state.to_toml(Path::new(".scaffold/state.toml")).unwrap();
+        assert_eq!(parse(&text).unwrap(), state);
     }
 
     #[test]

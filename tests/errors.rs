@@ -164,3 +164,22 @@ fn usage_errors_exit_2_and_help_exits_0() {
         .stdout_has("Examples:")
         .stdout_has("scaffold init --yes --set language=node");
 }
+
+#[test]
+fn a_blueprint_source_or_fork_directory_that_is_not_there_is_named() {
+    let repo = Repo::new();
+    let mut args = vec!["init", "--yes", "--source", "nope"];
+    args.extend_from_slice(&SEED_NODE);
+    repo.scaffold(&args).code(2).stderr_is(
+        "error: blueprint source `nope` is neither a directory nor a git URL (for a local git repository use file:///path/to/repo)\n",
+    );
+    repo.scaffold(&["blueprint", "lint", "nope"])
+        .code(2)
+        .stderr_is("error: `nope` is not a directory\n");
+    repo.scaffold(&["blueprint", "new", "Bad_Id", "--to", "forks"])
+        .code(2)
+        .stderr_is(
+            "error: invalid value `Bad_Id` for `id` (ID): lowercase letters, digits and `-`\n",
+        );
+    assert!(repo.files().is_empty());
+}

@@ -70,7 +70,20 @@ pub(crate) fn open(spec: &str, reference: Option<&str>, cwd: &Path) -> Result<Fo
             record,
         });
     }
+    if !looks_like_git_url(spec) && !as_dir.exists() {
+        return Err(Error::SourceNotFound {
+            spec: spec.to_owned(),
+        });
+    }
     clone(spec, reference)
+}
+
+/// `scheme://...` or scp-like `[user@]host:path`; anything else is a local path.
+fn looks_like_git_url(spec: &str) -> bool {
+    spec.contains("://")
+        || spec
+            .split_once(':')
+            .is_some_and(|(host, _)| !host.is_empty() && !host.contains('/'))
 }
 
 /// Reads a recorded fork again: the directory as it is now, or the git ref's newest commit
@@ -225,6 +238,20 @@ mod tests {
         std::os::unix::fs::symlink("/etc/passwd", dir.path().join("ci/templates/x.hbs")).unwrap();
         let err = read_tree(dir.path()).unwrap_err();
         assert!(err.to_string().starts_with("refusing symlink `"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_path_is_not_taken_for_a_git_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = open("no-such-dir", None, dir.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "blueprint source `no-such-dir` is neither a directory nor a git URL (for a local git repository use file:///path/to/repo)"
+        );
+        assert!(looks_like_git_url("https://github.com/acme/blueprints.git"));
+        assert!(looks_like_git_url("git@github.com:acme/blueprints.git"));
+        assert!(looks_like_git_url("file:///srv/blueprints"));
+        assert!(!looks_like_git_url("../blueprints"));
     }
 
     #[test]

@@ -99,7 +99,7 @@ fn new(id: &str, to: &Path) -> Result<ExitStatus> {
         return Err(Error::BadValue {
             key: "id".to_owned(),
             value: id.to_owned(),
-            origin: crate::error::Origin::Flag,
+            origin: crate::error::Origin::Option { name: "ID" },
             expected: "lowercase letters, digits and `-`".to_owned(),
         });
     }
@@ -161,6 +161,11 @@ fn combinations(blueprint: &Blueprint) -> Vec<BTreeMap<String, String>> {
 }
 
 fn lint(dir: &Path) -> Result<ExitStatus> {
+    if !dir.is_dir() {
+        return Err(Error::NotADirectory {
+            path: dir.to_owned(),
+        });
+    }
     let cwd = std::env::current_dir().map_err(|source| Error::Read {
         path: ".".into(),
         source,
