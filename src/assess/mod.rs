@@ -40,16 +40,20 @@ impl Assessment {
     /// Reads `root`: one walk (`.gitignore` honoured), the state file, and every candidate file
     /// for leaked credentials. Fails only on an unreadable or invalid state file.
     pub(crate) fn of(root: &Path) -> Result<Assessment> {
-        let state = State::load(root)?;
+        Ok(Self::with_state(root, State::load(root)?))
+    }
+
+    /// The same, with the state already loaded.
+    pub(crate) fn with_state(root: &Path, state: State) -> Assessment {
         let scan = Scan::walk(root);
         let detected = detect::from_scan(&scan);
         let leaks = leaks::find(root, &scan);
-        Ok(Assessment {
+        Assessment {
             detected,
             leaks,
             state,
             scan,
-        })
+        }
     }
 
     /// The stage recorded by `init`, if any.

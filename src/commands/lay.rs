@@ -46,10 +46,12 @@ pub(crate) fn run(
     };
     let fork = open_source(config, &state, upgrading)?;
     let catalog = Catalog::load(fork.as_ref())?;
+    // Foundations named on the command line, checked before any question is asked.
+    let named = match selection {
+        Selection::Init { only: Some(ids) } | Selection::Add { ids } => Some(catalog.select(ids)?),
+        _ => None,
+    };
     match selection {
-        Selection::Init { only: Some(ids) } | Selection::Add { ids } => {
-            catalog.select(ids)?;
-        }
         Selection::Upgrade { ids } => {
             if state.foundations.is_empty() {
                 return Err(Error::NothingApplied);
@@ -63,10 +65,10 @@ pub(crate) fn run(
                 }
             }
         }
-        Selection::Init { only: None } => {}
+        Selection::Init { .. } | Selection::Add { .. } => {}
     }
     // One reading of the repo serves the defaults and the recommendation (`scaffold assess`).
-    let assessment = Assessment::of(&config.root)?;
+    let assessment = Assessment::with_state(&config.root, state.clone());
     let detected = &assessment.detected;
     let common = questions::common();
     let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
@@ -96,7 +98,7 @@ pub(crate) fn run(
         .filter(|f| !state.foundations.values().any(|a| a.files.contains_key(*f)))
         .collect();
     let chosen: Vec<&Blueprint> = match selection {
-        Selection::Init { only: Some(ids) } | Selection::Add { ids } => catalog.select(ids)?,
+        Selection::Init { only: Some(_) } | Selection::Add { .. } => named.unwrap_or_default(),
         Selection::Upgrade { ids } => {
             let mut chosen = Vec::new();
             let wanted: Vec<String> = if ids.is_empty() {
@@ -113,11 +115,14 @@ pub(crate) fn run(
             // A new stage brings the foundations it recommends.
             let stage_changed = state.answers.get("stage") != resolver.answers.get("stage");
             if ids.is_empty() && stage_changed && resolver.missing.is_empty() {
-                let recommended = recommended(&assessment, &catalog, &resolver.answers);
+                let recommended = recommended(
+                    &assessment,
+                    &catalog,
+                    &resolver.answers,
+                    !handmade_ci.is_empty(),
+                );
                 for (b, yes) in catalog.blueprints().iter().zip(recommended) {
-                    let new = !state.foundations.contains_key(&b.manifest.id);
-                    let is_handmade_ci = b.manifest.id == "ci" && !handmade_ci.is_empty();
-                    if new && !is_handmade_ci && yes {
+                    if yes && !state.foundations.contains_key(&b.manifest.id) {
                         chosen.push(b);
                     }
                 }
@@ -131,11 +136,12 @@ pub(crate) fn run(
                 });
             }
             let team_stage = &resolver.answers["stage"];
-            let recommended: Vec<bool> = recommended(&assessment, &catalog, &resolver.answers)
-                .into_iter()
-                .zip(catalog.blueprints())
-                .map(|(yes, b)| yes && (b.manifest.id != "ci" || handmade_ci.is_empty()))
-                .collect();
+            let recommended = recommended(
+                &assessment,
+                &catalog,
+                &resolver.answers,
+                !handmade_ci.is_empty(),
+            );
             if catalog.get("ci").is_some()
                 && !handmade_ci.is_empty()
                 && !state.foundations.contains_key("ci")
@@ -388,11 +394,12 @@ fn open_source(config: &Config, state: &State, upgrading: bool) -> Result<Option
 
 /// Which blueprints of the catalog the stage and stack call for: the assessment decides for the
 /// foundations it knows (from the areas that are due and not in place by hand); a fork's other
-/// blueprints follow their manifest's `recommended`.
+/// blueprints follow their manifest's `recommended`. A repo with hand-made CI never gets `ci`.
 fn recommended(
     assessment: &Assessment,
     catalog: &Catalog,
     answers: &BTreeMap<String, String>,
+    handmade_ci: bool,
 ) -> Vec<bool> {
     let stage = answers.get("stage").map_or("seed", String::as_str);
     let declared = |key: &str| answers.get(key).is_some_and(|v| v != "none");
@@ -403,7 +410,9 @@ fn recommended(
         .iter()
         .map(|b| {
             let id = b.manifest.id.as_str();
-            if assessed.contains(&id) {
+            if id == "ci" && handmade_ci {
+                false
+            } else if assessed.contains(&id) {
                 ids.contains(&id)
             } else {
                 b.manifest.recommends(answers)
