@@ -210,10 +210,9 @@ impl Plan {
     pub(crate) fn diffs(&self) -> String {
         let mut out = String::new();
         for change in &self.changes {
-            if matches!(
-                change.action,
-                Action::Update | Action::Conflict | Action::Overwrite
-            ) {
+            // Everything that replaces or removes an existing file, and every open conflict.
+            if change.action == Action::Conflict || (change.action.writes() && change.old.is_some())
+            {
                 out.push_str(&diff(change));
             }
         }

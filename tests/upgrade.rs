@@ -252,6 +252,24 @@ fn upgrade_dry_run_shows_the_plan_and_writes_nothing() {
 }
 
 #[test]
+fn upgrade_dry_run_shows_the_diff_of_merges_and_removals() {
+    let fork = Fork::v1();
+    let repo = Repo::new();
+    init_from(&repo, &fork);
+    edit(&repo, "docs/notes.md", "line 7\n", "line 7, ours\n");
+    fork.to_v2();
+    let before = repo.fingerprint();
+    repo.scaffold(&["upgrade", "--dry-run", "--set", "channel=#x"])
+        .success()
+        .stdout_has("merge      docs/notes.md")
+        .stdout_has("--- a/docs/notes.md (yours)")
+        .stdout_has("+line 2, now better")
+        .stdout_has("--- a/docs/old.md (yours)")
+        .stdout_has("-old");
+    assert_eq!(repo.fingerprint(), before);
+}
+
+#[test]
 fn a_new_question_is_asked_and_without_a_terminal_it_is_an_error() {
     let fork = Fork::v1();
     let repo = Repo::new();
