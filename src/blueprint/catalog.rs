@@ -69,8 +69,8 @@ pub(crate) fn embedded_files(id: &str) -> Vec<(String, Cow<'static, [u8]>)> {
 }
 
 /// The blueprint folders of a tree: those holding a `blueprint.toml`.
-fn folders(tree: &Tree) -> Vec<String> {
-    tree.keys()
+pub(crate) fn folders<'a>(paths: impl Iterator<Item = &'a String>) -> Vec<String> {
+    paths
         .filter_map(|p| p.strip_suffix("/blueprint.toml"))
         .filter(|f| !f.contains('/'))
         .map(str::to_owned)
@@ -102,7 +102,7 @@ impl Catalog {
             None => serde_json::Value::Object(serde_json::Map::new()),
         };
         let mut blueprints = Vec::new();
-        for folder in folders(&tree) {
+        for folder in folders(tree.keys()) {
             let manifest = parse_manifest(&folder, &tree[&format!("{folder}/blueprint.toml")])?;
             blueprints.push(check(
                 Blueprint {
@@ -123,7 +123,7 @@ impl Catalog {
                 merge_json(&mut shared, parse_shared(bytes)?);
             }
             let label = fork.record.label();
-            let found = folders(&tree);
+            let found = folders(tree.keys());
             if found.is_empty() {
                 return Err(Error::Manifest {
                     blueprint: label,

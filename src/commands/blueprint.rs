@@ -173,13 +173,7 @@ fn lint(dir: &Path) -> Result<ExitStatus> {
     let fork = source::open(&dir.to_string_lossy(), None, &cwd)?;
     let mut problems: Vec<String> = Vec::new();
     // Each blueprint alone, so one broken manifest does not hide the others' problems.
-    let folders: Vec<String> = fork
-        .files
-        .keys()
-        .filter_map(|p| p.strip_suffix("/blueprint.toml"))
-        .filter(|f| !f.contains('/'))
-        .map(str::to_owned)
-        .collect();
+    let folders = catalog::folders(fork.files.keys());
     if folders.is_empty() {
         problems.push(format!(
             "{}: no blueprint found (expected <id>/blueprint.toml)",
