@@ -4,3 +4,4 @@ pub(crate) mod catalog;
 pub(crate) mod manifest;
 pub(crate) mod render;
 pub(crate) mod source;
+pub(crate) mod subset;
