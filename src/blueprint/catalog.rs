@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use include_dir::{Dir, include_dir};
-use regex::Regex;
 
 use crate::blueprint::manifest::{Manifest, Mode};
 use crate::blueprint::source::Fork;
@@ -282,17 +281,23 @@ pub(crate) fn check(blueprint: Blueprint, folder: &str) -> Result<Blueprint> {
             )));
         }
     }
-    let key_re = Regex::new("^[a-z][a-z0-9_]*$").expect("static regex");
+    let key_ok = |key: &str| {
+        key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    };
     let mut own_keys = Vec::new();
     for q in &manifest.questions {
-        if !key_re.is_match(&q.key) || COMMON_KEYS.contains(&q.key.as_str()) {
+        if !key_ok(&q.key) || COMMON_KEYS.contains(&q.key.as_str()) {
             return Err(fail(format!(
                 "question key `{}` must be [a-z][a-z0-9_]* and not a common key",
                 q.key
             )));
         }
         if let Some(pattern) = &q.pattern {
-            Regex::new(pattern)
+            // Parsing checks the syntax; compiling (many times the work) waits for an answer.
+            regex_syntax::parse(pattern)
                 .map_err(|e| fail(format!("question `{}`: bad pattern: {e}", q.key)))?;
         }
         if let (Some(choices), Some(default)) = (&q.choices, &q.default)
@@ -391,5 +396,31 @@ mod tests {
             [[next_steps]]\ntext = \"t\"\nwhen = { colour = \"red\" }\n";
         let err = load_one(manifest).unwrap_err();
         assert!(err.to_string().contains("unknown key `colour`"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_question_key_or_pattern_is_an_error() {
+        let question = |q: &str| {
+            let manifest = format!(
+                "id = \"x\"\nversion = \"1.0.0\"\nsummary = \"s\"\nwhy = \"w\"\n[[questions]]\n{q}\n"
+            );
+            load_one(manifest.as_bytes()).map(|_| ())
+        };
+        assert_eq!(
+            question("key = \"region\"\nprompt = \"p\"\npattern = \"^[a-z]+-[0-9]$\"").ok(),
+            Some(())
+        );
+        let err = question("key = \"region\"\nprompt = \"p\"\npattern = \"^(a\"").unwrap_err();
+        assert!(
+            err.to_string().contains("question `region`: bad pattern"),
+            "{err}"
+        );
+        for key in ["Region", "9lives", "a-b", "", "stage"] {
+            let err = question(&format!("key = \"{key}\"\nprompt = \"p\"")).unwrap_err();
+            assert!(
+                err.to_string().contains("must be [a-z][a-z0-9_]*"),
+                "{key}: {err}"
+            );
+        }
     }
 }

@@ -56,11 +56,24 @@ const GHA_OPEN: &str = "${{";
 const GHA_MARK: &str = "$\u{E000}\u{E000}";
 
 fn protect(template: &str) -> String {
-    template.replace(GHA_OPEN, GHA_MARK)
+    replace(template, GHA_OPEN, GHA_MARK)
 }
 
 fn restore(rendered: &str) -> String {
-    rendered.replace(GHA_MARK, GHA_OPEN)
+    replace(rendered, GHA_MARK, GHA_OPEN)
+}
+
+/// `str::replace`, with memchr's faster search (templates are searched a lot).
+fn replace(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for at in memchr::memmem::find_iter(text.as_bytes(), from) {
+        out.push_str(&text[last..at]);
+        out.push_str(to);
+        last = at + from.len();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 fn engine() -> Handlebars<'static> {

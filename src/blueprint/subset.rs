@@ -67,14 +67,15 @@ pub(crate) fn render(source: &str, ctx: &Value) -> Option<String> {
 fn tokenize(source: &str) -> Option<Vec<Token<'_>>> {
     let mut tokens = Vec::new();
     let mut pos = 0;
-    while let Some(found) = source[pos..].find("{{") {
+    let open = memchr::memmem::Finder::new("{{");
+    while let Some(found) = open.find(&source.as_bytes()[pos..]) {
         let start = pos + found;
         // `\{{` is Handlebars' escape.
         if source[..start].ends_with('\\') {
             return None;
         }
         let inner_start = start + 2;
-        let close = inner_start + source[inner_start..].find("}}")?;
+        let close = inner_start + memchr::memmem::find(&source.as_bytes()[inner_start..], b"}}")?;
         let inner = &source[inner_start..close];
         if inner.contains("{{") {
             return None;
