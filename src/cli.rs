@@ -109,7 +109,8 @@ pub(crate) struct CommonArgs {
     #[arg(long, value_name = "SRC")]
     pub(crate) source: Option<String>,
 
-    /// With a git source: the tag, branch or commit to use
+    /// With a git --source: the tag, branch or commit to use (a recorded source stays at its
+    /// recorded commit; `scaffold upgrade --ref` moves it)
     #[arg(long = "ref", value_name = "REF")]
     pub(crate) reference: Option<String>,
 }

@@ -162,6 +162,11 @@ pub(crate) enum Error {
     #[error("--ref needs a git --source (none is given or recorded)")]
     RefWithoutSource,
 
+    #[error(
+        "--ref `{reference}` would move the recorded blueprint source {recorded} to another version; run `scaffold upgrade --ref {reference}` (it merges your edits), or give --source with --ref"
+    )]
+    RefMovesRecordedSource { reference: String, recorded: String },
+
     #[error("refusing symlink `{}` in a blueprint source: a fork may hold only regular files", path.display())]
     ForkSymlink { path: PathBuf },
 
@@ -209,6 +214,7 @@ impl Error {
             | Error::NothingApplied
             | Error::NotApplied { .. }
             | Error::RefWithoutSource
+            | Error::RefMovesRecordedSource { .. }
             | Error::Git { .. }
             | Error::SourceNotFound { .. } => ExitStatus::BadInput,
             Error::Interrupted => ExitStatus::Interrupted,

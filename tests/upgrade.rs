@@ -425,8 +425,14 @@ fn a_git_fork_is_cloned_at_a_ref_recorded_and_upgraded_to_a_newer_tag() {
     git(&fork.dir, &["add", "-A"]);
     git(&fork.dir, &["commit", "-q", "-m", "notes 1.1.0"]);
     git(&fork.dir, &["tag", "v1.1.0"]);
-    // Pinned to v1.0.0: up to date there; --ref moves it.
+    // Pinned to v1.0.0: up to date there; --ref moves it, with upgrade only.
     repo.scaffold(&["status", "--check"]).success();
+    let before = repo.fingerprint();
+    repo.scaffold(&["init", "--yes", "--ref", "v1.1.0"])
+        .code(2)
+        .stderr_has("--ref `v1.1.0` would move the recorded blueprint source")
+        .stderr_has("run `scaffold upgrade --ref v1.1.0`");
+    assert_eq!(repo.fingerprint(), before, "nothing written");
     repo.scaffold(&["upgrade", "--ref", "v1.1.0", "--set", "channel=#x"])
         .success()
         .stdout_has("notes 1.0.0 -> 1.1.0");

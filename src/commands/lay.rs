@@ -370,7 +370,8 @@ pub(crate) fn run(
 }
 
 /// The blueprints' source: a new `--source`, else the one recorded (its recorded commit for
-/// `init`/`add`, its newest for `upgrade`), else none (the embedded blueprints alone).
+/// `init`/`add`, where `--ref` is refused, its newest for `upgrade`), else none (the embedded
+/// blueprints alone).
 fn open_source(config: &Config, state: &State, upgrading: bool) -> Result<Option<Fork>> {
     if let Some(spec) = &config.source {
         return source::open(spec, config.reference.as_deref(), &config.cwd).map(Some);
@@ -382,6 +383,13 @@ fn open_source(config: &Config, state: &State, upgrading: bool) -> Result<Option
                 SourceKind::Git => record.commit.as_deref(),
                 SourceKind::Dir => None,
             };
+            // `init`/`add` lay from the recorded commit; moving to another is what upgrade does.
+            if let (Some(reference), Some(_)) = (&config.reference, pinned) {
+                return Err(Error::RefMovesRecordedSource {
+                    reference: reference.clone(),
+                    recorded: record.label(),
+                });
+            }
             let mut fork = source::reopen(record, pinned.or(config.reference.as_deref()))?;
             // Re-reading at the recorded commit keeps the recorded ref.
             fork.record.reference.clone_from(&record.reference);
