@@ -302,6 +302,30 @@ fn secrets_and_backups_come_before_anything_that_depends_on_them() {
 }
 
 #[test]
+fn a_tracked_file_that_gitignore_now_covers_is_still_scanned_for_leaks() {
+    let repo = Repo::new();
+    let secret = fake("", 40);
+    let token = fake("ghp_", 36);
+    repo.write("package.json", "{}")
+        .write(".env", &format!("AWS_SECRET_ACCESS_KEY={secret}\n"));
+    support::git(repo.path(), &["init", "-q"]);
+    support::git(repo.path(), &["add", "."]);
+    support::git(repo.path(), &["commit", "-q", "-m", "with .env"]);
+    // Ignored afterwards, as teams do once they notice: the committed file is still in every clone.
+    repo.write(".gitignore", ".env\n.env.local\n")
+        .write(".env.local", &format!("GITHUB_TOKEN={token}\n"));
+    let report = assess(&repo, &[]);
+    assert_eq!(
+        report["leaks"],
+        json!([{"path": ".env", "line": 1, "kind": "aws-secret-access-key"}]),
+        "the untracked, ignored .env.local is the developer's own"
+    );
+    // Once removed from the index (git rm --cached), it is local only.
+    support::git(repo.path(), &["rm", "-q", "--cached", ".env"]);
+    assert_eq!(assess(&repo, &[])["leaks"], json!([]));
+}
+
+#[test]
 fn leaks_name_the_file_line_and_kind_but_never_the_value() {
     let repo = Repo::new();
     let aws = node_monorepo(&repo);

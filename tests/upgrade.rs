@@ -2,10 +2,9 @@
 //! merging three ways without losing a local edit. The fork here is a small blueprint, `notes`,
 //! at version 1.0.0 and then 1.1.0, so each golden test states exactly what must come out.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-use crate::support::Repo;
+use crate::support::{Repo, git};
 
 /// A fork directory holding the `notes` blueprint.
 struct Fork {
@@ -380,27 +379,6 @@ fn upgrade_needs_applied_foundations() {
     repo.scaffold(&["status"])
         .success()
         .stdout_has("no foundation is applied here yet");
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

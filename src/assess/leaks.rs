@@ -138,8 +138,19 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
 });
 
 /// Reads every candidate file of the scan and returns the leaks, sorted by path and line.
-pub(crate) fn find(root: &Path, scan: &Scan) -> Vec<Leak> {
-    let candidates: Vec<&String> = scan.files().iter().filter(|p| is_candidate(p)).collect();
+/// `tracked` are files git tracks though `.gitignore` covers them: they are in every clone.
+pub(crate) fn find(root: &Path, scan: &Scan, tracked: &[String]) -> Vec<Leak> {
+    let walked: std::collections::HashSet<&str> = if tracked.is_empty() {
+        std::collections::HashSet::new()
+    } else {
+        scan.files().iter().map(String::as_str).collect()
+    };
+    let candidates: Vec<&String> = scan
+        .files()
+        .iter()
+        .chain(tracked.iter().filter(|p| !walked.contains(p.as_str())))
+        .filter(|p| is_candidate(p))
+        .collect();
     // Reading is most of the cost on a large repo: spread it over the cores.
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)

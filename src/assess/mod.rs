@@ -18,7 +18,7 @@ use crate::assess::areas::{AreaId, Facts, Status};
 use crate::assess::leaks::Leak;
 use crate::assess::rank::{Bucket, Context};
 use crate::assess::report::Report;
-use crate::assess::scan::Scan;
+use crate::assess::scan::{Scan, TrackedButIgnored};
 use crate::detect::{self, Detected};
 use crate::error::Result;
 use crate::questions::stage_rank;
@@ -45,9 +45,10 @@ impl Assessment {
 
     /// The same, with the state already loaded.
     pub(crate) fn with_state(root: &Path, state: State) -> Assessment {
+        let tracked = TrackedButIgnored::start(root);
         let scan = Scan::walk(root);
         let detected = detect::from_scan(&scan);
-        let leaks = leaks::find(root, &scan);
+        let leaks = leaks::find(root, &scan, &tracked.finish());
         Assessment {
             detected,
             leaks,

@@ -226,6 +226,53 @@ pub(crate) fn is_sample(path: &str) -> bool {
     })
 }
 
+/// Files git tracks although `.gitignore` ignores them, such as a `.env` committed before it was
+/// ignored: the walk leaves them out, yet every clone has them. Git runs in the background while
+/// the walk goes on. Empty outside a git work tree, or if `git` cannot answer (not installed, or a
+/// repository it does not trust).
+pub(crate) struct TrackedButIgnored(Option<std::process::Child>);
+
+impl TrackedButIgnored {
+    /// Starts `git ls-files`, only where there is a repository.
+    pub(crate) fn start(root: &Path) -> TrackedButIgnored {
+        if !root.ancestors().any(|dir| dir.join(".git").exists()) {
+            return TrackedButIgnored(None);
+        }
+        let child = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--ignored",
+                "--exclude-standard",
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        TrackedButIgnored(child.ok())
+    }
+
+    /// The paths, relative to the root, leaving out the folders the walk never enters.
+    pub(crate) fn finish(self) -> Vec<String> {
+        let Some(child) = self.0 else {
+            return Vec::new();
+        };
+        match child.wait_with_output() {
+            Ok(out) if out.status.success() => out
+                .stdout
+                .split(|&b| b == 0)
+                .filter(|p| !p.is_empty())
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .filter(|p| !p.split('/').any(|c| SKIPPED_DIRS.contains(&c)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
