@@ -64,7 +64,7 @@ written with conflict markers, listed, and the exit code is 1.
     Upgrade(UpgradeArgs),
     /// Show each applied foundation's version, the newest available, and the state of its files
     #[command(
-        after_help = "Examples:\n  scaffold status\n  scaffold status --json\n  scaffold status --check    exit 1 if a foundation is outdated or has conflicts (for CI)"
+        after_help = "Examples:\n  scaffold status\n  scaffold status --json\n  scaffold status --check    exit 1 if a foundation is outdated, the source has a newer tag, or a file has conflicts (for CI)"
     )]
     Status(StatusArgs),
     /// Work on a fork of the blueprints: eject an embedded one, start a new one, lint a fork
@@ -163,7 +163,8 @@ pub(crate) struct StatusArgs {
     #[arg(long)]
     pub(crate) json: bool,
 
-    /// Exit 1 if any foundation is outdated or has unresolved conflicts
+    /// Exit 1 if any foundation is outdated, the source has a newer release tag, or a file has
+    /// unresolved conflicts
     #[arg(long)]
     pub(crate) check: bool,
 }

@@ -403,8 +403,17 @@ fn a_git_fork_is_cloned_at_a_ref_recorded_and_upgraded_to_a_newer_tag() {
     git(&fork.dir, &["add", "-A"]);
     git(&fork.dir, &["commit", "-q", "-m", "notes 1.1.0"]);
     git(&fork.dir, &["tag", "v1.1.0"]);
-    // Pinned to v1.0.0: up to date there; --ref moves it, with upgrade only.
-    repo.scaffold(&["status", "--check"]).success();
+    // Pinned to v1.0.0: up to date there, but status sees the newer tag; --ref moves it, with
+    // upgrade only.
+    repo.scaffold(&["status"])
+        .success()
+        .stdout_has(
+            "the blueprint source has a newer tag v1.1.0: run `scaffold upgrade --ref v1.1.0`",
+        )
+        .stdout_has("notes 1.0.0 (up to date;");
+    repo.scaffold(&["status", "--check"])
+        .code(1)
+        .stderr_has("the blueprint source has a newer tag v1.1.0");
     let before = repo.fingerprint();
     repo.scaffold(&["init", "--yes", "--ref", "v1.1.0"])
         .code(2)
@@ -417,6 +426,9 @@ fn a_git_fork_is_cloned_at_a_ref_recorded_and_upgraded_to_a_newer_tag() {
     let state = repo.read(".scaffold/state.toml");
     assert!(state.contains("ref = \"v1.1.0\""), "{state}");
     assert_eq!(repo.read("docs/new.md"), "Talk in #x\n");
+    repo.scaffold(&["status", "--check"])
+        .success()
+        .never_says("newer tag");
     repo.scaffold(&["upgrade", "--ref", "v9"])
         .code(2)
         .stderr_has("no tag, branch or commit `v9`");

@@ -49,6 +49,8 @@ impl SourceRecord {
 pub(crate) struct Fork {
     pub(crate) record: SourceRecord,
     pub(crate) files: BTreeMap<String, Vec<u8>>,
+    /// At a version tag (`v1.2.0`, `1.2.0`): the newest later release tag, if there is one.
+    pub(crate) newer_tag: Option<String>,
 }
 
 /// Reads the fork named by `--source` (a directory, else a git URL) at `--ref`.
@@ -68,6 +70,7 @@ pub(crate) fn open(spec: &str, reference: Option<&str>, cwd: &Path) -> Result<Fo
         return Ok(Fork {
             files: read_tree(&dir)?,
             record,
+            newer_tag: None,
         });
     }
     if !looks_like_git_url(spec) && !as_dir.exists() {
@@ -95,6 +98,7 @@ pub(crate) fn reopen(record: &SourceRecord, reference: Option<&str>) -> Result<F
             Ok(Fork {
                 files: read_tree(&dir)?,
                 record: record.clone(),
+                newer_tag: None,
             })
         }
         SourceKind::Git => clone(&record.location, reference.or(record.reference.as_deref())),
@@ -169,6 +173,12 @@ fn clone(url: &str, reference: Option<&str>) -> Result<Fork> {
     )?;
     let commit = git(&["rev-parse", "HEAD"], Some(&dir), url)?;
     let files = read_tree(&dir)?;
+    let newer_tag = match reference {
+        Some(r) if tag_version(r).is_some() => {
+            newer_tag(r, git(&["tag", "--list"], Some(&dir), url)?.lines())
+        }
+        _ => None,
+    };
     Ok(Fork {
         record: SourceRecord {
             kind: SourceKind::Git,
@@ -177,7 +187,23 @@ fn clone(url: &str, reference: Option<&str>) -> Result<Fork> {
             commit: Some(commit),
         },
         files,
+        newer_tag,
     })
+}
+
+/// The version a release tag names: `v1.2.0` or `1.2.0`, not a pre-release.
+fn tag_version(tag: &str) -> Option<semver::Version> {
+    let version = semver::Version::parse(tag.strip_prefix('v').unwrap_or(tag)).ok()?;
+    version.pre.is_empty().then_some(version)
+}
+
+/// The newest release tag later than `current`, among `tags`.
+fn newer_tag<'a>(current: &str, tags: impl Iterator<Item = &'a str>) -> Option<String> {
+    let current = tag_version(current)?;
+    tags.filter_map(|t| Some((tag_version(t)?, t)))
+        .filter(|(v, _)| *v > current)
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, t)| t.to_owned())
 }
 
 /// Every regular file below `root` (except `.git`), refusing symlinks.
@@ -228,6 +254,28 @@ pub(crate) fn read_tree(root: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_newer_tag_is_the_newest_later_release() {
+        let tags = [
+            "v1.0.0",
+            "v1.2.0",
+            "v1.10.0",
+            "v2.0.0-rc.1",
+            "latest",
+            "v0.9.0",
+        ];
+        assert_eq!(
+            newer_tag("v1.2.0", tags.into_iter()).as_deref(),
+            Some("v1.10.0")
+        );
+        assert_eq!(newer_tag("v1.10.0", tags.into_iter()), None);
+        assert_eq!(
+            newer_tag("1.0.0", ["1.0.1", "v1.0.2"].into_iter()).as_deref(),
+            Some("v1.0.2")
+        );
+        assert_eq!(newer_tag("main", tags.into_iter()), None);
+    }
 
     #[test]
     fn a_symlink_in_a_fork_is_refused() {

@@ -17,6 +17,8 @@ use crate::state::{self, FileRecord, State};
 #[derive(Debug, Serialize)]
 struct Report {
     foundations: Vec<Foundation>,
+    /// The blueprint source sits at a version tag and a later one exists.
+    newer_tag: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -46,6 +48,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
     let catalog = Catalog::load(fork.as_ref())?;
     let mut report = Report {
         foundations: Vec::new(),
+        newer_tag: fork.as_ref().and_then(|f| f.newer_tag.clone()),
     };
     for (id, applied) in &state.foundations {
         let available = catalog.get(id).map(|b| b.manifest.version.clone());
@@ -75,7 +78,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
     } else {
         print_table(&report);
     }
-    let outdated = report.foundations.iter().any(|f| f.outdated);
+    let outdated = report.foundations.iter().any(|f| f.outdated) || report.newer_tag.is_some();
     let conflicted = report
         .foundations
         .iter()
@@ -84,10 +87,12 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
     if args.check && (outdated || conflicted) {
         errln!(
             "check failed:{}{}",
-            if outdated {
-                " a foundation is outdated (run `scaffold upgrade`)"
-            } else {
-                ""
+            match (&report.newer_tag, outdated) {
+                (Some(tag), _) => format!(
+                    " the blueprint source has a newer tag {tag} (run `scaffold upgrade --ref {tag}`)"
+                ),
+                (None, true) => " a foundation is outdated (run `scaffold upgrade`)".to_owned(),
+                (None, false) => String::new(),
             },
             if conflicted {
                 " a file has unresolved conflict markers"
@@ -101,6 +106,9 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
 }
 
 fn print_table(report: &Report) {
+    if let Some(tag) = &report.newer_tag {
+        outln!("the blueprint source has a newer tag {tag}: run `scaffold upgrade --ref {tag}`");
+    }
     for f in &report.foundations {
         let newest = match (&f.available, f.outdated) {
             (Some(v), true) => format!("{v} available: run `scaffold upgrade {}`", f.id),
