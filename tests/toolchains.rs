@@ -6,6 +6,7 @@
 //! `tests/setup.sh` installs Go; the steps' own installs (pip, npm) use the package registries.
 //! The host's toolchains stand in for the jobs' images.
 
+use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -44,24 +45,37 @@ fn run(dir: &Path, name: &str, script: &str, bin: Option<&Path>) {
         !script.contains("${{"),
         "step {name} needs the Actions runtime: {script}"
     );
+    let output = dir.join(".github-output");
+    bash(
+        dir,
+        &format!("step `{name}`"),
+        script,
+        ("GITHUB_OUTPUT", output.as_os_str()),
+        bin,
+    );
+}
+
+/// Runs `script` in `dir` as CI runners do (bash, stopping at the first failure), with `var` set
+/// and `bin` first on PATH; fails the test, naming `what`, if the script fails.
+fn bash(dir: &Path, what: &str, script: &str, var: (&str, &OsStr), bin: Option<&Path>) {
     let mut cmd = Command::new("bash");
     cmd.args(["-eo", "pipefail", "-c", script])
         .current_dir(dir)
-        .env("GITHUB_OUTPUT", dir.join(".github-output"));
+        .env(var.0, var.1);
     if let Some(bin) = bin {
         cmd.env("PATH", with_first_on_path(bin));
     }
     let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
-        "step `{name}` failed in a fresh project:\n{script}\n{}{}",
+        "{what} failed in a fresh project:\n{script}\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
 }
 
 /// `PATH` with `bin` first.
-fn with_first_on_path(bin: &Path) -> std::ffi::OsString {
+fn with_first_on_path(bin: &Path) -> OsString {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bin.to_path_buf()];
     paths.extend(std::env::split_paths(&path));
@@ -171,19 +185,12 @@ fn run_gitlab_jobs(repo: &Repo, language: &str, bin: Option<&Path>) {
             script.push_str(line);
             script.push('\n');
         }
-        let mut cmd = Command::new("bash");
-        cmd.args(["-eo", "pipefail", "-c", &script])
-            .current_dir(repo.path())
-            .env("CI_PROJECT_DIR", repo.path());
-        if let Some(bin) = bin {
-            cmd.env("PATH", with_first_on_path(bin));
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "GitLab job `{name}` failed in a fresh project:\n{script}\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        bash(
+            repo.path(),
+            &format!("GitLab job `{name}`"),
+            &script,
+            ("CI_PROJECT_DIR", repo.path().as_os_str()),
+            bin,
         );
     }
 }
