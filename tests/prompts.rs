@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use expectrl::{Eof, Regex, Session};
 
-use crate::support::{Repo, bin};
+use crate::support::{Repo, SEED_GO, bin};
 
 const ENTER: &str = "\r";
 const UP: &str = "\x1b[A";
@@ -122,23 +122,9 @@ fn flags_are_not_asked_again_and_the_picker_can_add_a_foundation() {
 #[test]
 fn a_conflict_asks_keep_overwrite_or_diff() {
     let repo = Repo::new();
-    repo.scaffold(&[
-        "init",
-        "--yes",
-        "--only",
-        "ci",
-        "--set",
-        "stage=seed",
-        "--set",
-        "ci=github",
-        "--set",
-        "language=go",
-        "--set",
-        "cloud=none",
-        "--set",
-        "database=none",
-    ])
-    .success();
+    let mut args = vec!["init", "--yes", "--only", "ci"];
+    args.extend_from_slice(&SEED_GO);
+    repo.scaffold(&args).success();
     let edited = format!("{}# ours\n", repo.read(".github/workflows/deploy.yml"));
     repo.write(".github/workflows/deploy.yml", &edited);
     let mut session = spawn(

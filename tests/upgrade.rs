@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::{Repo, git};
+use crate::support::{Repo, SEED_GO, git};
 
 /// A fork directory holding the `notes` blueprint.
 struct Fork {
@@ -96,22 +96,9 @@ impl Fork {
     }
 }
 
-const STACK: [&str; 10] = [
-    "--set",
-    "stage=seed",
-    "--set",
-    "ci=github",
-    "--set",
-    "language=go",
-    "--set",
-    "cloud=none",
-    "--set",
-    "database=none",
-];
-
 fn init_from(repo: &Repo, fork: &Fork) {
     let mut args = vec!["init", "--yes", "--only", "notes", "--source", fork.path()];
-    args.extend_from_slice(&STACK);
+    args.extend_from_slice(&SEED_GO);
     repo.scaffold(&args).success();
 }
 
@@ -311,23 +298,9 @@ fn deleted_files_stay_deleted_and_modified_dropped_files_stay() {
 #[test]
 fn changed_answers_re_render_unmodified_files() {
     let repo = Repo::new();
-    repo.scaffold(&[
-        "init",
-        "--yes",
-        "--only",
-        "ci",
-        "--set",
-        "stage=seed",
-        "--set",
-        "ci=github",
-        "--set",
-        "language=go",
-        "--set",
-        "cloud=none",
-        "--set",
-        "database=none",
-    ])
-    .success();
+    let mut args = vec!["init", "--yes", "--only", "ci"];
+    args.extend_from_slice(&SEED_GO);
+    repo.scaffold(&args).success();
     repo.scaffold(&["upgrade", "--set", "production_branch=trunk"])
         .success()
         .stdout_has("update     .github/workflows/deploy.yml");
@@ -393,7 +366,7 @@ fn a_git_fork_is_cloned_at_a_ref_recorded_and_upgraded_to_a_newer_tag() {
     let mut args = vec![
         "init", "--yes", "--only", "notes", "--source", &url, "--ref", "v1.0.0",
     ];
-    args.extend_from_slice(&STACK);
+    args.extend_from_slice(&SEED_GO);
     repo.scaffold(&args).success();
     let state = repo.read(".scaffold/state.toml");
     assert!(state.contains("kind = \"git\""), "{state}");
@@ -441,7 +414,7 @@ fn a_symlink_in_a_fork_is_refused_and_nothing_is_written() {
     std::os::unix::fs::symlink("/etc/hostname", fork.dir.join("notes/templates/old.md")).unwrap();
     let repo = Repo::new();
     let mut args = vec!["init", "--yes", "--only", "notes", "--source", fork.path()];
-    args.extend_from_slice(&STACK);
+    args.extend_from_slice(&SEED_GO);
     repo.scaffold(&args)
         .code(2)
         .stderr_has("refusing symlink `")
@@ -473,7 +446,7 @@ fn a_fork_blueprint_that_extends_an_embedded_one_inherits_what_it_does_not_overr
         "--source",
         fork.to_str().unwrap(),
     ];
-    args.extend_from_slice(&STACK);
+    args.extend_from_slice(&SEED_GO);
     repo.scaffold(&args).success();
     assert!(repo.read(".github/dependabot.yml").contains("# ours"));
     assert!(
@@ -519,7 +492,7 @@ fn blueprint_eject_new_and_lint() {
         "--source",
         fork_str,
     ];
-    args.extend_from_slice(&STACK);
+    args.extend_from_slice(&SEED_GO);
     repo.scaffold(&args).success();
     assert!(
         repo.read("docs/observability/README.md")

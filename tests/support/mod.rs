@@ -111,6 +111,20 @@ pub(crate) const SEED_NODE: [&str; 14] = [
     "repository=acme/demo",
 ];
 
+/// A seed-stage Go service on GitHub, with no cloud and no database: the smallest full answer set.
+pub(crate) const SEED_GO: [&str; 10] = [
+    "--set",
+    "stage=seed",
+    "--set",
+    "ci=github",
+    "--set",
+    "language=go",
+    "--set",
+    "cloud=none",
+    "--set",
+    "database=none",
+];
+
 pub(crate) fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_scaffold"))
 }
