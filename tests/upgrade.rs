@@ -387,6 +387,11 @@ fn a_git_fork_is_cloned_at_a_ref_recorded_and_upgraded_to_a_newer_tag() {
     repo.scaffold(&["status", "--check"])
         .code(1)
         .stderr_has("the blueprint source has a newer tag v1.1.0");
+    repo.scaffold(&["upgrade", "--dry-run"])
+        .success()
+        .stdout_has(
+            "the blueprint source has a newer tag v1.1.0: run `scaffold upgrade --ref v1.1.0`",
+        );
     let before = repo.fingerprint();
     repo.scaffold(&["init", "--yes", "--ref", "v1.1.0"])
         .code(2)

@@ -53,6 +53,11 @@ pub(crate) struct Fork {
     pub(crate) newer_tag: Option<String>,
 }
 
+/// What to say when the source sits at a version tag and `tag` is a later release.
+pub(crate) fn newer_tag_note(tag: &str) -> String {
+    format!("the blueprint source has a newer tag {tag}: run `scaffold upgrade --ref {tag}`")
+}
+
 /// Reads the fork named by `--source` (a directory, else a git URL) at `--ref`.
 pub(crate) fn open(spec: &str, reference: Option<&str>, cwd: &Path) -> Result<Fork> {
     let as_dir = cwd.join(spec);

@@ -263,6 +263,9 @@ pub(crate) fn run(
     let mut plan = Plan::compute(&config.root, files, &state, purpose, &ids)?;
 
     outln!("{}", describe(&answers, &chosen, &state));
+    if let Some(tag) = fork.as_ref().and_then(|f| f.newer_tag.as_deref()) {
+        outln!("{}", source::newer_tag_note(tag));
+    }
     if config.dry_run {
         out!("{plan}");
         out!("{}", plan.diffs());

@@ -107,7 +107,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
 
 fn print_table(report: &Report) {
     if let Some(tag) = &report.newer_tag {
-        outln!("the blueprint source has a newer tag {tag}: run `scaffold upgrade --ref {tag}`");
+        outln!("{}", source::newer_tag_note(tag));
     }
     for f in &report.foundations {
         let newest = match (&f.available, f.outdated) {
