@@ -5,6 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::parallel;
 use crate::plan::{Action, Plan};
 use crate::state::{self, STATE_DIR, State};
 
@@ -57,43 +58,23 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
 }
 
 /// Runs `f` on every item, spread over the machine's cores (the files of a plan are
-/// independent); stops at the first error and returns it.
+/// independent). After the first error the items not yet started are skipped; the error of the
+/// earliest failed item is returned.
 fn each_parallel<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<()> + Sync) -> Result<()> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len());
-    let next = AtomicUsize::new(0);
-    let failure: Mutex<Option<Error>> = Mutex::new(None);
-    let work = || {
-        while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
-            if let Err(e) = f(item) {
-                failure
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .get_or_insert(e);
-                // Let the other threads stop too.
-                next.store(items.len(), Ordering::Relaxed);
-            }
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let failed = AtomicBool::new(false);
+    parallel::map(items, parallel::cores(), |item| {
+        if failed.load(Ordering::Relaxed) {
+            return Ok(());
         }
-    };
-    if threads <= 1 {
-        work();
-    } else {
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(work);
-            }
-        });
-    }
-    match failure
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-    {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+        let result = f(item);
+        if result.is_err() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        result
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Writes every file the plan creates, updates or overwrites. Conflicts must be resolved first.

@@ -16,6 +16,7 @@ mod config;
 mod detect;
 mod error;
 mod exit;
+mod parallel;
 mod plan;
 mod prompt;
 mod questions;

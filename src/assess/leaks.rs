@@ -8,6 +8,7 @@ use regex::{Regex, RegexSet};
 use serde::Serialize;
 
 use crate::assess::scan::{self, MAX_READ, Scan};
+use crate::parallel;
 
 /// One file line that holds a credential.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -152,30 +153,12 @@ pub(crate) fn find(root: &Path, scan: &Scan, tracked: &[String]) -> Vec<Leak> {
         .filter(|p| is_candidate(p))
         .collect();
     // Reading is most of the cost on a large repo: spread it over the cores.
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(8);
-    let chunk = candidates.len().div_ceil(workers).max(1);
-    let mut leaks: Vec<Leak> = std::thread::scope(|s| {
-        let handles: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|paths| {
-                s.spawn(move || {
-                    let mut found = Vec::new();
-                    for path in paths {
-                        if let Some(text) = read_text(&root.join(path.as_str())) {
-                            found.extend(in_text(path, &text));
-                        }
-                    }
-                    found
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    let found = parallel::map(&candidates, parallel::cores().min(8), |path| {
+        read_text(&root.join(path.as_str()))
+            .map(|text| in_text(path, &text))
+            .unwrap_or_default()
     });
+    let mut leaks: Vec<Leak> = found.into_iter().flatten().collect();
     leaks.sort();
     leaks.dedup();
     leaks

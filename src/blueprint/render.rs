@@ -11,6 +11,7 @@ use crate::blueprint::catalog::Blueprint;
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::subset;
 use crate::error::{Error, Result};
+use crate::parallel;
 use crate::questions::stage_rank;
 
 /// A file as the blueprint wants it, before it is compared with the disk.
@@ -408,9 +409,6 @@ pub(crate) fn render(
 /// Renders several blueprints, spreading their files over `threads` threads (largest template
 /// first, so the work evens out). Rendering is pure and is most of a run's work.
 pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendered>> {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     let contexts: Vec<Value> = jobs
         .iter()
         .map(|j| context(j.blueprint, j.answers, &j.extras))
@@ -429,39 +427,17 @@ pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendere
         jobs[j].blueprint.templates[&spec.template].len()
     };
     tasks.sort_by_key(|t| std::cmp::Reverse(size(t)));
-    let results: Mutex<BTreeMap<(usize, usize), Result<RenderedFile>>> =
-        Mutex::new(BTreeMap::new());
-    let next = AtomicUsize::new(0);
-    let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&(j, f)) = tasks.get(i) else { break };
-            let result = render_file(jobs[j].blueprint, f, &contexts[j]);
-            results
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert((j, f), result);
-        }
-    };
-    let threads = threads.clamp(1, tasks.len().max(1));
-    if threads == 1 {
-        work();
-    } else {
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(work);
-            }
-        });
-    }
-    let mut results = results
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let rendered = parallel::map(&tasks, threads, |&(j, f)| {
+        render_file(jobs[j].blueprint, f, &contexts[j])
+    });
+    let mut results: BTreeMap<(usize, usize), Result<RenderedFile>> =
+        tasks.into_iter().zip(rendered).collect();
     jobs.iter()
         .enumerate()
         .map(|(j, job)| {
             let m = &job.blueprint.manifest;
             let mut out = Rendered::default();
-            // In the manifest's order, whatever order the threads finished in.
+            // In the manifest's order, whatever order the templates were rendered in.
             for f in 0..m.files.len() {
                 if let Some(result) = results.remove(&(j, f)) {
                     out.files.push(result?);

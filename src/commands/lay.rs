@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::detect::Detected;
 use crate::error::{ConflictPath, Error, Result};
 use crate::exit::ExitStatus;
+use crate::parallel;
 use crate::plan::{self, Action, Plan, Purpose};
 use crate::prompt::{Prompter, Terminal};
 use crate::questions::{self, COMMON_KEYS};
@@ -225,8 +226,7 @@ pub(crate) fn run(
             },
         })
         .collect();
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let rendered = render::render_all(&render_jobs, threads);
+    let rendered = render::render_all(&render_jobs, parallel::cores());
     drop(render_jobs);
     let mut files = Vec::new();
     let mut next_steps: Vec<String> = Vec::new();
