@@ -90,26 +90,30 @@ pub(crate) fn gather(
     if let Some(file) = file {
         provided.extend(read_file(file)?);
     }
-    let mut flags: Vec<(String, String)> = sets.to_vec();
+    let mut flags: Vec<(&str, &str, Origin)> = sets
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str(), Origin::Flag))
+        .collect();
     if let Some(stage) = stage {
-        flags.push(("stage".to_owned(), stage.to_owned()));
+        let origin = Origin::Option { name: "--stage" };
+        flags.push(("stage", stage, origin));
     }
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    for (key, value) in &flags {
-        if let Some(first) = seen.insert(key, value)
-            && first != value
+    let mut seen: BTreeMap<&str, (&str, &Origin)> = BTreeMap::new();
+    for (key, value, origin) in &flags {
+        if let Some((first, first_origin)) = seen.insert(key, (value, origin))
+            && first != *value
         {
             return Err(Error::DuplicateKey {
-                key: key.clone(),
-                first: Origin::Flag,
-                second: Origin::Flag,
+                key: (*key).to_owned(),
+                first: first_origin.clone(),
+                second: origin.clone(),
             });
         }
         provided.insert(
-            key.clone(),
+            (*key).to_owned(),
             Given {
-                value: value.clone(),
-                origin: Origin::Flag,
+                value: (*value).to_owned(),
+                origin: origin.clone(),
             },
         );
     }

@@ -9,13 +9,13 @@ pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 /// Where an answer came from, so an error can point at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Origin {
-    /// `--set key=value` (or `--stage`).
+    /// `--set key=value`.
     Flag,
     /// A line of an `--answers` file.
     AnswersFile { path: PathBuf, line: usize },
     /// The recorded answers in `.scaffold/state.toml`.
     State,
-    /// A command-line option of its own, e.g. `--stage` of `assess`.
+    /// A command-line option of its own, e.g. `--stage`.
     Option { name: &'static str },
 }
 

@@ -42,7 +42,10 @@ fn a_bad_value_names_the_key_the_value_and_what_is_allowed() {
         );
     repo.scaffold(&["init", "--yes", "--stage", "unicorn"])
         .code(2)
-        .stderr_is("error: invalid value `unicorn` for `stage` (--set): allowed values: pre-mvp, seed, series-a, growth\n");
+        .stderr_is("error: invalid value `unicorn` for `stage` (--stage): allowed values: pre-mvp, seed, series-a, growth\n");
+    repo.scaffold(&["init", "--yes", "--set", "stage=seed", "--stage", "growth"])
+        .code(2)
+        .stderr_is("error: `stage` is given twice (--set and --stage)\n");
     repo.scaffold(&["init", "--yes", "--set", "project_name=../evil"])
         .code(2)
         .stderr_has("invalid value `../evil` for `project_name`");
