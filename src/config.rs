@@ -47,15 +47,38 @@ pub(crate) struct Config {
     pub(crate) reference: Option<String>,
     /// The directory scaffold was started in (relative `--source` paths start here).
     pub(crate) cwd: PathBuf,
+    /// The date written into new ADRs and state records: `SOURCE_DATE_EPOCH` (the
+    /// reproducible-builds convention) when set, else today (UTC).
+    pub(crate) today: String,
+}
+
+/// Today's date as `YYYY-MM-DD`: from `SOURCE_DATE_EPOCH` (seconds since 1970, UTC) when given,
+/// else from the clock.
+pub(crate) fn today(source_date_epoch: Option<&std::ffi::OsStr>) -> Result<String> {
+    let Some(raw) = source_date_epoch else {
+        return Ok(time::OffsetDateTime::now_utc().date().to_string());
+    };
+    let bad = || Error::SourceDateEpoch {
+        value: raw.to_string_lossy().into_owned(),
+    };
+    let seconds: i64 = raw
+        .to_str()
+        .ok_or_else(bad)?
+        .trim()
+        .parse()
+        .map_err(|_| bad())?;
+    let moment = time::OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| bad())?;
+    Ok(moment.date().to_string())
 }
 
 impl Config {
     pub(crate) fn from_args(args: &CommonArgs) -> Result<Config> {
         let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-        Self::build(args, interactive)
+        let today = today(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())?;
+        Self::build(args, interactive, today)
     }
 
-    fn build(args: &CommonArgs, interactive: bool) -> Result<Config> {
+    fn build(args: &CommonArgs, interactive: bool, today: String) -> Result<Config> {
         let root = repo_root(&args.dir)?;
         let sets = args
             .set
@@ -76,6 +99,7 @@ impl Config {
                 path: PathBuf::from("."),
                 source,
             })?,
+            today,
         })
     }
 }
@@ -99,7 +123,8 @@ mod tests {
 
     #[test]
     fn set_pairs_are_split_on_the_first_equals_sign() {
-        let config = Config::build(&args(".", &["stage=seed", "x=a=b"]), false).unwrap();
+        let config =
+            Config::build(&args(".", &["stage=seed", "x=a=b"]), false, String::new()).unwrap();
         assert_eq!(
             config.sets,
             [("stage".into(), "seed".into()), ("x".into(), "a=b".into())]
@@ -109,12 +134,25 @@ mod tests {
 
     #[test]
     fn bad_input_is_named() {
-        let err = Config::build(&args(".", &["stage"]), false).unwrap_err();
+        let err = Config::build(&args(".", &["stage"]), false, String::new()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "`stage` is not of the form KEY=VALUE (e.g. `--set language=node`)"
         );
-        let err = Config::build(&args("/nonexistent/x", &[]), false).unwrap_err();
+        let err = Config::build(&args("/nonexistent/x", &[]), false, String::new()).unwrap_err();
         assert_eq!(err.to_string(), "`/nonexistent/x` is not a directory");
+    }
+
+    #[test]
+    fn source_date_epoch_sets_the_date() {
+        let day = |v: &str| today(Some(std::ffi::OsStr::new(v)));
+        assert_eq!(day("0").unwrap(), "1970-01-01");
+        assert_eq!(day("1767225600").unwrap(), "2026-01-01");
+        assert_eq!(day(" 1767311999\n").unwrap(), "2026-01-01");
+        assert_eq!(
+            day("yesterday").unwrap_err().to_string(),
+            "SOURCE_DATE_EPOCH `yesterday` is not a number of seconds since 1970-01-01 UTC"
+        );
+        assert!(day("99999999999999999").is_err());
     }
 }

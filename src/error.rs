@@ -178,6 +178,9 @@ pub(crate) enum Error {
     #[error("git source `{url}`: {message}")]
     Git { url: String, message: String },
 
+    #[error("SOURCE_DATE_EPOCH `{value}` is not a number of seconds since 1970-01-01 UTC")]
+    SourceDateEpoch { value: String },
+
     #[error("prompt failed: {source}")]
     Prompt { source: std::io::Error },
 
@@ -216,7 +219,8 @@ impl Error {
             | Error::RefWithoutSource
             | Error::RefMovesRecordedSource { .. }
             | Error::Git { .. }
-            | Error::SourceNotFound { .. } => ExitStatus::BadInput,
+            | Error::SourceNotFound { .. }
+            | Error::SourceDateEpoch { .. } => ExitStatus::BadInput,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::Manifest { .. }
             | Error::Template { .. }

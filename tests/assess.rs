@@ -1,8 +1,6 @@
 //! `scaffold assess`: detection on each stack and on monorepos, the areas and their ranking,
 //! leaked credentials (never their values), the terminal table, and `docs/infra/TERRAIN.md`.
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
 use crate::support::{self, Repo, SEED_NODE};
@@ -55,7 +53,7 @@ fn fake(prefix: &str, len: usize) -> String {
 
 /// Runs the binary with extra environment variables (the harness clears the colour ones).
 fn run_with_env(repo: &Repo, args: &[&str], env: &[(&str, &str)]) -> String {
-    let mut cmd = Command::new(support::bin());
+    let mut cmd = support::command();
     cmd.args(args)
         .current_dir(repo.path())
         .env_remove("NO_COLOR")

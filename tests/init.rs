@@ -286,7 +286,7 @@ fn a_closed_stdout_does_not_stop_the_run() {
     drop(reader);
     let mut args = vec!["init", "--yes"];
     args.extend_from_slice(&SEED_NODE);
-    let out = std::process::Command::new(crate::support::bin())
+    let out = crate::support::command()
         .args(&args)
         .current_dir(repo.path())
         .stdin(std::process::Stdio::null())

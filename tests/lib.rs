@@ -13,6 +13,7 @@ mod init;
 mod list;
 mod parity_check;
 mod prompts;
+mod reproducible;
 mod snapshots;
 mod toolchains;
 mod upgrade;

@@ -2,19 +2,18 @@
 //! detected values preselected, and the conflict menu. Every prompt here has a flags-only twin in
 //! `init.rs`/`errors.rs`.
 
-use std::process::Command;
 use std::time::Duration;
 
 use expectrl::{Eof, Regex, Session};
 
-use crate::support::{Repo, SEED_GO, bin};
+use crate::support::{Repo, SEED_GO};
 
 const ENTER: &str = "\r";
 const UP: &str = "\x1b[A";
 const DOWN: &str = "\x1b[B";
 
 fn spawn(repo: &Repo, args: &[&str]) -> Session {
-    let mut cmd = Command::new(bin());
+    let mut cmd = crate::support::command();
     cmd.args(args)
         .current_dir(repo.path())
         .env("TERM", "xterm-256color")

@@ -4,6 +4,7 @@
 #  - PostgreSQL and MariaDB servers and clients, from Debian packages (the tests start their own
 #    instances on loopback ports; the packages' own services are not used)
 #  - Go, from Debian packages (the generated Go CI job is run on a fresh module)
+#  - faketime, from Debian packages (tests move the clock to prove the output does not depend on it)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/target/validators"
@@ -14,6 +15,7 @@ command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need_apt+=(mariad
 command -v mariadb >/dev/null || need_apt+=(mariadb-client)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 command -v go >/dev/null || need_apt+=(golang-go)
+command -v faketime >/dev/null || need_apt+=(faketime)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

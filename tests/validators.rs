@@ -10,8 +10,6 @@ use std::sync::OnceLock;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::support::bin;
-
 const STAGES: [&str; 4] = ["pre-mvp", "seed", "series-a", "growth"];
 const CIS: [&str; 2] = ["github", "gitlab"];
 const LANGUAGES: [&str; 4] = ["rust", "node", "python", "go"];
@@ -57,7 +55,7 @@ fn render_all() -> Matrix {
                             .join(label.replace('/', "-"))
                             .join("demo");
                         std::fs::create_dir_all(&dir).unwrap();
-                        let mut cmd = Command::new(bin());
+                        let mut cmd = crate::support::command();
                         cmd.args(["init", "--yes", "-C"])
                             .arg(&dir)
                             .args(["--only", "ci,secrets-rbac,backup-restore,staging-parity"]);

@@ -192,7 +192,7 @@ pub(crate) fn run(
 
     // Render every chosen blueprint (their files spread over the cores), then plan the whole run
     // at once.
-    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let today = &config.today;
     let mut next_adr = highest_adr(&config.root);
     let jobs: Vec<(&Blueprint, BTreeMap<String, String>, u32, String)> = chosen
         .iter()
@@ -205,7 +205,7 @@ pub(crate) fn run(
                     next_adr += 1;
                     next_adr
                 });
-            let date = previous.map_or(today.clone(), |p| p.date.clone());
+            let date = previous.map_or_else(|| today.clone(), |p| p.date.clone());
             (
                 *blueprint,
                 own_answers(blueprint, &answers),

@@ -129,6 +129,19 @@ pub(crate) fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_scaffold"))
 }
 
+/// The date every test run writes (2026-01-15), so no output depends on the day the tests run.
+pub(crate) const SOURCE_DATE_EPOCH: &str = "1768435200";
+
+/// `scaffold` as the tests run it: a fixed date and none of the caller's colour settings.
+pub(crate) fn command() -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR");
+    cmd
+}
+
 impl Repo {
     pub(crate) fn new() -> Repo {
         let tmp = tempfile::tempdir().expect("tempdir");
@@ -159,11 +172,9 @@ impl Repo {
 
     /// Runs `scaffold ARGS` in the repo with no terminal and a clean environment.
     pub(crate) fn scaffold(&self, args: &[&str]) -> Run {
-        let out = Command::new(bin())
+        let out = command()
             .args(args)
             .current_dir(&self.root)
-            .env_remove("NO_COLOR")
-            .env_remove("CLICOLOR_FORCE")
             .stdin(std::process::Stdio::null())
             .output()
             .expect("run scaffold");
