@@ -9,6 +9,7 @@ use crate::blueprint::catalog::Catalog;
 use crate::blueprint::manifest::Question;
 use crate::blueprint::render::render_text;
 use crate::error::{Error, Missing, Origin, Result};
+use crate::fs::CONFIG_CAP;
 use crate::prompt::Prompter;
 use crate::questions;
 
@@ -36,9 +37,21 @@ pub(crate) fn parse_set(arg: &str) -> Result<(String, String)> {
 
 /// Reads a TOML table of `key = "value"`, keeping each key's line for errors.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<(String, Given)>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::AnswersRead {
+    let read_error = |source| Error::AnswersRead {
         path: path.to_owned(),
         source,
+    };
+    let bytes = crate::fs::read_outside(path, CONFIG_CAP)
+        .map_err(read_error)?
+        .map_err(|blocker| Error::Unreadable {
+            path: path.to_owned(),
+            blocker,
+            cap: CONFIG_CAP,
+        })?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::AnswersSyntax {
+        path: path.to_owned(),
+        line: memchr::memchr_iter(b'\n', &e.as_bytes()[..e.utf8_error().valid_up_to()]).count() + 1,
+        message: "not UTF-8 text".to_owned(),
     })?;
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
     let table: BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>> = toml::from_str(&text)

@@ -1,10 +1,10 @@
-//! Carries out a plan: atomic writes (temporary file in the same folder, then rename), a backup of
-//! anything overwritten, the rendered bases, and the state last. It decides nothing.
+//! Carries out a plan through the repo's file system (`fs`): a backup of anything overwritten, the
+//! files, then the rendered bases and the state last. It decides nothing.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::fs::{FILE_CAP, RepoFs, default_mode};
 use crate::parallel;
 use crate::plan::{Action, Plan};
 use crate::state::{self, STATE_DIR, State};
@@ -16,45 +16,23 @@ pub(crate) struct Applied {
     pub(crate) backups: Vec<PathBuf>,
 }
 
-/// Writes `bytes` to `path` so that a reader sees the old file or the new one, never a mix.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], executable: bool) -> Result<()> {
-    let fail = |source: std::io::Error| Error::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let parent = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(fail)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".scaffold-tmp-")
-        .tempfile_in(parent)
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = match std::fs::metadata(path) {
-            Ok(meta) if !executable => meta.permissions().mode() & 0o7777,
-            Ok(meta) => (meta.permissions().mode() & 0o7777) | 0o111,
-            Err(_) if executable => 0o755,
-            Err(_) => 0o644,
-        };
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(fail)?;
-    }
-    #[cfg(not(unix))]
-    let _ = executable;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
-}
-
 /// Writes the file only if its content differs; returns whether it wrote.
-fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+fn write_if_changed(fs: &RepoFs, path: &str, bytes: &[u8]) -> Result<bool> {
+    if fs.read(path, FILE_CAP)?.as_deref() == Some(bytes) {
         return Ok(false);
     }
-    write_atomic(path, bytes, false)?;
+    fs.write(path, bytes, fs.mode_of(path).unwrap_or(0o644))?;
     Ok(true)
+}
+
+/// The permission bits a file gets: its current ones (made executable when it must be), else
+/// the default for a new file.
+fn mode_for(fs: &RepoFs, path: &str, executable: bool) -> u32 {
+    match fs.mode_of(path) {
+        Some(mode) if executable => mode | 0o111,
+        Some(mode) => mode,
+        None => default_mode(executable),
+    }
 }
 
 /// Runs `f` on every item, spread over the machine's cores (the files of a plan are
@@ -78,58 +56,59 @@ fn each_parallel<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<()> + Sync) -> R
 }
 
 /// Writes every file the plan creates, updates or overwrites. Conflicts must be resolved first.
-pub(crate) fn apply(root: &Path, plan: &Plan, stamp: &str) -> Result<Applied> {
-    use std::sync::Mutex;
+/// Files about to be overwritten are saved first under `.scaffold/backup/STAMP/`, a folder of this
+/// run's own, with their permissions.
+pub(crate) fn apply(fs: &RepoFs, plan: &Plan, stamp: &str) -> Result<Applied> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     debug_assert!(plan.conflicts().next().is_none(), "unresolved conflicts");
+    debug_assert!(plan.blocked().is_empty(), "blocked paths");
+    let backups = backup(fs, plan, stamp)?;
     let written = AtomicUsize::new(0);
-    let backups = Mutex::new(Vec::new());
     each_parallel(&plan.changes, |change| {
-        if change.action == Action::Overwrite
-            && let Some(old) = &change.old
-        {
-            let backup = root
-                .join(STATE_DIR)
-                .join("backup")
-                .join(stamp)
-                .join(&change.path);
-            write_atomic(&backup, old, false)?;
-            backups
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(backup);
-        }
         if change.action == Action::Remove {
-            let path = root.join(&change.path);
-            std::fs::remove_file(&path).map_err(|source| Error::Write { path, source })?;
+            fs.remove(&change.path)?;
             written.fetch_add(1, Ordering::Relaxed);
         } else if change.action.writes() {
-            write_atomic(&root.join(&change.path), &change.new, change.executable)?;
+            let mode = mode_for(fs, &change.path, change.executable);
+            fs.write(&change.path, &change.new, mode)?;
             written.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
     })?;
-    let mut backups = backups
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    backups.sort();
     Ok(Applied {
         written: written.into_inner(),
         backups,
     })
 }
 
+/// Saves every file the plan overwrites, before anything is written.
+fn backup(fs: &RepoFs, plan: &Plan, stamp: &str) -> Result<Vec<PathBuf>> {
+    let overwritten: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Overwrite)
+        .filter_map(|c| Some((c, c.old.as_ref()?)))
+        .collect();
+    if overwritten.is_empty() {
+        return Ok(Vec::new());
+    }
+    let folder = fs.create_unique_dir(&format!("{STATE_DIR}/backup"), stamp)?;
+    let mut saved = Vec::new();
+    for (change, old) in overwritten {
+        let backup = format!("{folder}/{}", change.path);
+        let mode = fs.mode_of(&change.path).unwrap_or(0o644);
+        fs.write(&backup, old, mode)?;
+        saved.push(fs.full(&backup));
+    }
+    Ok(saved)
+}
+
 /// Records what each foundation rendered (the base of a later 3-way merge) and saves the state,
 /// last. Writes only what changed, so a run that changes nothing leaves `.scaffold/` untouched.
-pub(crate) fn record(root: &Path, plan: &Plan, state: &State) -> Result<()> {
+pub(crate) fn record(fs: &RepoFs, plan: &Plan, state: &State) -> Result<()> {
     each_parallel(&plan.changes, |change| {
         if let Some(foundation) = &change.dropped_by {
-            let base = state::base_path(root, foundation, &change.path);
-            if let Err(source) = std::fs::remove_file(&base)
-                && source.kind() != std::io::ErrorKind::NotFound
-            {
-                return Err(Error::Write { path: base, source });
-            }
+            fs.remove(&state::base_path(foundation, &change.path))?;
         }
         // Only what was applied gets a new base: a `once` file or a deleted one keeps its own.
         if matches!(change.action, Action::Skip | Action::Deleted) {
@@ -137,50 +116,17 @@ pub(crate) fn record(root: &Path, plan: &Plan, state: &State) -> Result<()> {
         }
         for part in &change.parts {
             write_if_changed(
-                &state::base_path(root, &part.foundation, &change.path),
+                fs,
+                &state::base_path(&part.foundation, &change.path),
                 &part.content,
             )?;
         }
         Ok(())
     })?;
     write_if_changed(
-        &root.join(STATE_DIR).join(".gitignore"),
-        b"# scaffold's backups of files it overwrote with --force: local only\nbackup/\n",
+        fs,
+        &format!("{STATE_DIR}/.gitignore"),
+        b"# scaffold's backups of files it overwrote with --force, and its working files: local only\nbackup/\ntmp/\nlock\npending.toml\n",
     )?;
-    let path = state::path(root);
-    write_if_changed(&path, state.to_toml(&path)?.as_bytes())?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_writes_create_folders_and_leave_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/b/c.sh");
-        write_atomic(&path, b"#!/bin/sh\n", true).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"#!/bin/sh\n");
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("a/b"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["c.sh"]);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o755);
-        }
-    }
-
-    #[test]
-    fn a_write_under_a_file_fails_with_the_path() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a"), "file").unwrap();
-        let err = write_atomic(&dir.path().join("a/b.txt"), b"x", false).unwrap_err();
-        assert!(err.to_string().starts_with("failed to write `"), "{err}");
-        assert!(err.to_string().contains("a/b.txt"), "{err}");
-    }
+    state.save(fs)
 }

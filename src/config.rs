@@ -50,6 +50,26 @@ pub(crate) struct Config {
     /// The date written into new ADRs and state records: `SOURCE_DATE_EPOCH` (the
     /// reproducible-builds convention) when set, else today (UTC).
     pub(crate) today: String,
+    /// How long a run waits for another one to release the repo's lock:
+    /// `SCAFFOLD_LOCK_WAIT` seconds, else 10.
+    pub(crate) lock_wait: std::time::Duration,
+}
+
+/// The lock wait from `SCAFFOLD_LOCK_WAIT` (whole or fractional seconds), else 10 s.
+pub(crate) fn lock_wait(value: Option<&std::ffi::OsStr>) -> Result<std::time::Duration> {
+    let Some(raw) = value else {
+        return Ok(std::time::Duration::from_secs(10));
+    };
+    let text = raw.to_string_lossy();
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| Error::EnvValue {
+            name: "SCAFFOLD_LOCK_WAIT",
+            value: text.into_owned(),
+            expected: "a number of seconds",
+        })
 }
 
 /// Today's date as `YYYY-MM-DD`: from `SOURCE_DATE_EPOCH` (seconds since 1970, UTC) when given,
@@ -75,7 +95,9 @@ impl Config {
     pub(crate) fn from_args(args: &CommonArgs) -> Result<Config> {
         let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         let today = today(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())?;
-        Self::build(args, interactive, today)
+        let mut config = Self::build(args, interactive, today)?;
+        config.lock_wait = lock_wait(std::env::var_os("SCAFFOLD_LOCK_WAIT").as_deref())?;
+        Ok(config)
     }
 
     fn build(args: &CommonArgs, interactive: bool, today: String) -> Result<Config> {
@@ -100,6 +122,7 @@ impl Config {
                 source,
             })?,
             today,
+            lock_wait: std::time::Duration::from_secs(10),
         })
     }
 }
@@ -154,5 +177,16 @@ mod tests {
             "SOURCE_DATE_EPOCH `yesterday` is not a number of seconds since 1970-01-01 UTC"
         );
         assert!(day("99999999999999999").is_err());
+    }
+
+    #[test]
+    fn the_lock_wait_is_seconds() {
+        let wait = |v: &str| lock_wait(Some(std::ffi::OsStr::new(v)));
+        assert_eq!(lock_wait(None).unwrap().as_secs(), 10);
+        assert_eq!(wait("0.5").unwrap().as_millis(), 500);
+        assert_eq!(
+            wait("-1").unwrap_err().to_string(),
+            "SCAFFOLD_LOCK_WAIT `-1` is not valid: expected a number of seconds"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::exit::ExitStatus;
+use crate::fs::Blocker;
 
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -181,6 +182,33 @@ pub(crate) enum Error {
     #[error("SOURCE_DATE_EPOCH `{value}` is not a number of seconds since 1970-01-01 UTC")]
     SourceDateEpoch { value: String },
 
+    #[error("`{}` is a symlink to a folder outside the repo; scaffold never writes or reads outside the repo: replace it with a folder", path.display())]
+    OutsideRepo { path: PathBuf },
+
+    #[error("`{}` {}{}", path.display(), blocker.describe(),
+        if *blocker == Blocker::TooLarge { format!(" (at most {cap} bytes)") } else { String::new() })]
+    Unreadable {
+        path: PathBuf,
+        blocker: Blocker,
+        cap: u64,
+    },
+
+    #[error("{} cannot be written; nothing was written:\n{}\nreplace {} with a regular UTF-8 file, or leave the foundation out (--only ...)",
+        if paths.len() == 1 { "a file" } else { "files" },
+        paths.iter().map(|(p, b)| format!("  {p} {}", b.describe())).collect::<Vec<_>>().join("\n"),
+        if paths.len() == 1 { "it" } else { "them" })]
+    Blocked { paths: Vec<(String, Blocker)> },
+
+    #[error("another scaffold run holds `{}` ({holder}); wait for it to finish, or remove the file if that process is gone", path.display())]
+    Locked { path: PathBuf, holder: String },
+
+    #[error("{name} `{value}` is not valid: expected {expected}")]
+    EnvValue {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+
     #[error("prompt failed: {source}")]
     Prompt { source: std::io::Error },
 
@@ -199,7 +227,7 @@ impl Error {
     /// The exit status this error ends the process with.
     pub(crate) fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Conflicts { .. } => ExitStatus::Refused,
+            Error::Conflicts { .. } | Error::Blocked { .. } => ExitStatus::Refused,
             Error::SetSyntax { .. }
             | Error::UnknownKey { .. }
             | Error::BadValue { .. }
@@ -220,7 +248,10 @@ impl Error {
             | Error::RefMovesRecordedSource { .. }
             | Error::Git { .. }
             | Error::SourceNotFound { .. }
-            | Error::SourceDateEpoch { .. } => ExitStatus::BadInput,
+            | Error::SourceDateEpoch { .. }
+            | Error::EnvValue { .. }
+            | Error::OutsideRepo { .. }
+            | Error::Unreadable { .. } => ExitStatus::BadInput,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::Manifest { .. }
             | Error::Template { .. }
@@ -228,7 +259,8 @@ impl Error {
             | Error::PathClash { .. }
             | Error::Read { .. }
             | Error::Write { .. }
-            | Error::Prompt { .. } => ExitStatus::Failure,
+            | Error::Prompt { .. }
+            | Error::Locked { .. } => ExitStatus::Failure,
         }
     }
 }

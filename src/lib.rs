@@ -16,6 +16,8 @@ mod config;
 mod detect;
 mod error;
 mod exit;
+mod fs;
+mod lock;
 mod parallel;
 mod plan;
 mod prompt;

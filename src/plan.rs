@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
 
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::render::RenderedFile;
 use crate::error::{Error, Result};
+use crate::fs::{Blocker, FILE_CAP, Found, RepoFs};
 use crate::state::{self, FileRecord, State, hash};
 
 /// What applying does to one file.
@@ -41,6 +41,9 @@ pub(crate) enum Action {
     Orphan,
     /// The new blueprint no longer has the file and it is already gone.
     Gone,
+    /// What is at the path cannot be read or replaced safely (a symlink, a special file, or a
+    /// marked block in a file that is not UTF-8): the run refuses, whatever the flags.
+    Blocked(Blocker),
 }
 
 impl Action {
@@ -58,6 +61,7 @@ impl Action {
             Action::Remove => "remove",
             Action::Orphan => "unmanaged",
             Action::Gone => "gone",
+            Action::Blocked(_) => "blocked",
         }
     }
 
@@ -119,7 +123,7 @@ impl Plan {
     /// the changes overlap. `foundations` are the ids rendered in this run: their recorded files
     /// that the new render no longer has are removed when unmodified.
     pub(crate) fn compute(
-        root: &Path,
+        fs: &RepoFs,
         files: Vec<RenderedFile>,
         state: &State,
         purpose: Purpose,
@@ -138,17 +142,17 @@ impl Plan {
                     second: parts[1].foundation.clone(),
                 });
             }
-            let old = read(root, path)?;
+            let (old, blocker) = read(fs, path)?;
             let ctx = FileContext {
-                root,
+                fs,
                 path,
                 state,
                 purpose,
             };
-            let (new, action) = if parts[0].mode == Mode::File {
-                ctx.whole(&parts[0], old.as_deref())
-            } else {
-                ctx.blocks(parts, old.as_deref())
+            let (new, action) = match blocker {
+                Some(blocker) => (Vec::new(), Action::Blocked(blocker)),
+                None if parts[0].mode == Mode::File => ctx.whole(&parts[0], old.as_deref()),
+                None => ctx.blocks(parts, old.as_deref()),
             };
             changes.push(Change {
                 executable: parts.iter().any(|p| p.executable),
@@ -169,8 +173,9 @@ impl Plan {
                 if by_path.contains_key(path) {
                     continue;
                 }
-                let old = read(root, path)?;
+                let (old, blocked) = read(fs, path)?;
                 let action = match (&old, record.mode) {
+                    _ if blocked.is_some() => Action::Orphan,
                     (None, _) => Action::Gone,
                     (Some(old), Mode::File) if hash(old) == record.sha256 => Action::Remove,
                     _ => Action::Orphan,
@@ -192,6 +197,17 @@ impl Plan {
 
     pub(crate) fn conflicts(&self) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(|c| c.action == Action::Conflict)
+    }
+
+    /// Paths the run cannot write, and why.
+    pub(crate) fn blocked(&self) -> Vec<(String, Blocker)> {
+        self.changes
+            .iter()
+            .filter_map(|c| match c.action {
+                Action::Blocked(blocker) => Some((c.path.clone(), blocker)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Files written with conflict markers by an upgrade.
@@ -229,18 +245,18 @@ pub(crate) enum Purpose {
     Upgrade,
 }
 
-fn read(root: &Path, path: &str) -> Result<Option<Vec<u8>>> {
-    let full = root.join(path);
-    match std::fs::read(&full) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Read { path: full, source }),
-    }
+/// The file at `path`, or why it cannot be read or replaced.
+fn read(fs: &RepoFs, path: &str) -> Result<(Option<Vec<u8>>, Option<Blocker>)> {
+    Ok(match fs.probe(path, FILE_CAP)? {
+        Found::Missing => (None, None),
+        Found::File(bytes) => (Some(bytes), None),
+        Found::Blocked(blocker) => (None, Some(blocker)),
+    })
 }
 
 /// What deciding one file needs to know.
 struct FileContext<'a> {
-    root: &'a Path,
+    fs: &'a RepoFs,
     path: &'a str,
     state: &'a State,
     purpose: Purpose,
@@ -254,27 +270,35 @@ impl FileContext<'_> {
             .and_then(|a| a.files.get(self.path))
     }
 
-    /// What scaffold rendered last time (the ancestor of a 3-way merge); empty if unknown.
-    fn base(&self, foundation: &str) -> String {
-        std::fs::read(state::base_path(self.root, foundation, self.path))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+    /// What scaffold rendered last time (the ancestor of a 3-way merge): empty if unknown, `None`
+    /// if it is not UTF-8 text.
+    fn base(&self, foundation: &str) -> Option<String> {
+        match self
+            .fs
+            .read(&state::base_path(foundation, self.path), FILE_CAP)
+        {
+            Ok(Some(bytes)) => String::from_utf8(bytes).ok(),
+            _ => Some(String::new()),
+        }
     }
 
-    /// A 3-way merge: `Ok` when clean, `Err` with git-style conflict markers.
+    /// A 3-way merge: `Ok` when clean, `Err` with git-style conflict markers. Only text merges:
+    /// `None` when any side is not UTF-8, whose bytes a text merge would change.
     fn merge(
         &self,
         foundation: &str,
-        ours: &str,
-        theirs: &str,
-    ) -> std::result::Result<String, String> {
-        let base = self.base(foundation);
+        ours: &[u8],
+        theirs: &[u8],
+    ) -> Option<std::result::Result<String, String>> {
+        let base = self.base(foundation)?;
+        let ours = std::str::from_utf8(ours).ok()?;
+        let theirs = std::str::from_utf8(theirs).ok()?;
         let label = |text: String| {
             text.replace("<<<<<<< ours", "<<<<<<< yours")
                 .replace("||||||| original", "||||||| scaffold, before")
                 .replace(">>>>>>> theirs", ">>>>>>> scaffold, now")
         };
-        diffy::merge(&base, ours, theirs).map(label).map_err(label)
+        Some(diffy::merge(&base, ours, theirs).map(label).map_err(label))
     }
 
     /// A file scaffold owns whole.
@@ -305,20 +329,22 @@ impl FileContext<'_> {
         if self.purpose == Purpose::Lay {
             return (new, Action::Conflict);
         }
-        let ours = String::from_utf8_lossy(old);
-        let theirs = String::from_utf8_lossy(&new);
-        match self.merge(&part.foundation, &ours, &theirs) {
-            Ok(merged) if merged.as_bytes() == old => (old.to_vec(), Action::Keep),
-            Ok(merged) => (merged.into_bytes(), Action::Merge),
-            Err(marked) => (marked.into_bytes(), Action::MergeConflict),
+        match self.merge(&part.foundation, old, &new) {
+            Some(Ok(merged)) if merged.as_bytes() == old => (old.to_vec(), Action::Keep),
+            Some(Ok(merged)) => (merged.into_bytes(), Action::Merge),
+            Some(Err(marked)) => (marked.into_bytes(), Action::MergeConflict),
+            // Bytes that are not text are never merged: the team chooses (keep, or --force).
+            None => (new, Action::Conflict),
         }
     }
 
     /// A file in which each foundation owns a marked block.
     fn blocks(&self, parts: &[RenderedFile], old: Option<&[u8]>) -> (Vec<u8>, Action) {
-        let mut text = old
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default();
+        let mut text = match old.map(std::str::from_utf8) {
+            None => String::new(),
+            Some(Ok(text)) => text.to_owned(),
+            Some(Err(_)) => return (Vec::new(), Action::Blocked(Blocker::NotUtf8)),
+        };
         let mut outcome = Action::Unchanged;
         let mut kept = false;
         for part in parts {
@@ -345,12 +371,14 @@ impl FileContext<'_> {
                         outcome = Action::Conflict;
                         inner
                     } else {
-                        match self.merge(&part.foundation, &existing, &inner) {
-                            Ok(merged) => merged,
-                            Err(marked) => {
+                        match self.merge(&part.foundation, existing.as_bytes(), inner.as_bytes()) {
+                            Some(Ok(merged)) => merged,
+                            Some(Err(marked)) => {
                                 outcome = Action::MergeConflict;
                                 marked
                             }
+                            // The base is not text: the blueprint's block wins, as with --force.
+                            None => inner,
                         }
                     }
                 }
@@ -369,15 +397,18 @@ impl FileContext<'_> {
     }
 }
 
-/// The unified diff between the file on disk and what scaffold would write.
+/// The unified diff between the file on disk and what scaffold would write; one line for bytes
+/// that are not text.
 pub(crate) fn diff(change: &Change) -> String {
-    let old = change
-        .old
-        .as_deref()
-        .map(String::from_utf8_lossy)
-        .unwrap_or_default();
-    let new = String::from_utf8_lossy(&change.new);
-    similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+    let old = std::str::from_utf8(change.old.as_deref().unwrap_or_default());
+    let new = std::str::from_utf8(&change.new);
+    let (Ok(old), Ok(new)) = (old, new) else {
+        return format!(
+            "binary files a/{0} (yours) and b/{0} (scaffold) differ\n",
+            change.path
+        );
+    };
+    similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(

@@ -4,7 +4,7 @@
 //! blueprint. Ordering is stable (`BTreeMap`); the file is rewritten only when it changes.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -13,12 +13,17 @@ use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::render::check_path;
 use crate::blueprint::source::SourceRecord;
 use crate::error::{Error, Result};
+use crate::fs::{CONFIG_CAP, FILE_CAP, RepoFs};
 
 /// The format version this binary reads and writes.
 pub(crate) const FORMAT_VERSION: u64 = 1;
 
 pub(crate) const STATE_DIR: &str = ".scaffold";
-const STATE_FILE: &str = "state.toml";
+/// The state, relative to the repo root.
+pub(crate) const STATE_PATH: &str = ".scaffold/state.toml";
+/// The state a run is about to apply, written before its first file and removed after the state:
+/// a run killed in between leaves it, and the next run recovers from it.
+const PENDING_PATH: &str = ".scaffold/pending.toml";
 
 /// The recorded state of a repo.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,33 +91,78 @@ pub(crate) fn hash(bytes: &[u8]) -> String {
     out
 }
 
-pub(crate) fn path(root: &Path) -> PathBuf {
-    root.join(STATE_DIR).join(STATE_FILE)
+/// Where the rendered base of a file is kept, relative to the repo root.
+pub(crate) fn base_path(foundation: &str, file: &str) -> String {
+    format!("{STATE_DIR}/base/{foundation}/{file}")
 }
 
-/// Where the rendered base of a file is kept.
-pub(crate) fn base_path(root: &Path, foundation: &str, file: &str) -> PathBuf {
-    root.join(STATE_DIR)
-        .join("base")
-        .join(foundation)
-        .join(file)
+/// The hash of what `foundation` owns in the file at `path` now (the whole file, or the inner text
+/// of its block), if the file is there and readable.
+pub(crate) fn owned_hash(fs: &RepoFs, path: &str, foundation: &str, mode: Mode) -> Option<String> {
+    let bytes = fs.read(path, FILE_CAP).ok()??;
+    match mode {
+        Mode::File => Some(hash(&bytes)),
+        Mode::Block => {
+            let text = std::str::from_utf8(&bytes).ok()?;
+            crate::plan::find_block(text, foundation).map(|inner| hash(inner.as_bytes()))
+        }
+    }
 }
 
 impl State {
-    /// Reads the state of `root`; a repo without one has an empty state.
-    pub(crate) fn load(root: &Path) -> Result<State> {
-        let path = path(root);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(State {
-                    version: FORMAT_VERSION,
-                    ..State::default()
-                });
-            }
-            Err(source) => return Err(Error::Read { path, source }),
+    /// Reads the state of the repo; a repo without one has an empty state. A run that was killed
+    /// while applying left the state it was about to record: the files it wrote are recovered
+    /// from that, the others keep their recorded state.
+    pub(crate) fn load(fs: &RepoFs) -> Result<State> {
+        let state = Self::read_at(fs, STATE_PATH)?.unwrap_or_else(|| State {
+            version: FORMAT_VERSION,
+            ..State::default()
+        });
+        Ok(match Self::read_at(fs, PENDING_PATH)? {
+            Some(pending) => recover(fs, &state, pending),
+            None => state,
+        })
+    }
+
+    /// Whether a killed run left a state to recover.
+    pub(crate) fn interrupted(fs: &RepoFs) -> bool {
+        !matches!(fs.probe(PENDING_PATH, 0), Ok(crate::fs::Found::Missing))
+    }
+
+    fn read_at(fs: &RepoFs, rel: &str) -> Result<Option<State>> {
+        let Some(bytes) = fs.read(rel, CONFIG_CAP)? else {
+            return Ok(None);
         };
-        Self::parse(&text, &path)
+        let path = fs.full(rel);
+        let text = String::from_utf8(bytes).map_err(|e| Error::StateCorrupt {
+            path: path.clone(),
+            message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        })?;
+        Self::parse(&text, &path).map(Some)
+    }
+
+    /// Saves the state (only if it changed) and drops any state left to recover.
+    pub(crate) fn save(&self, fs: &RepoFs) -> Result<()> {
+        let text = self.to_toml(&fs.full(STATE_PATH))?;
+        if fs.read(STATE_PATH, CONFIG_CAP)?.as_deref() != Some(text.as_bytes()) {
+            fs.write(STATE_PATH, text.as_bytes(), 0o644)?;
+        }
+        fs.remove(PENDING_PATH)
+    }
+
+    /// After recovering from a killed run: saves the recovered state (none when the killed run was
+    /// the first and wrote nothing) and drops what it left.
+    pub(crate) fn settle(&self, fs: &RepoFs) -> Result<()> {
+        if self.foundations.is_empty() && fs.read(STATE_PATH, CONFIG_CAP)?.is_none() {
+            return fs.remove(PENDING_PATH);
+        }
+        self.save(fs)
+    }
+
+    /// Records the state a run is about to apply, before it writes its first file.
+    pub(crate) fn save_pending(&self, fs: &RepoFs) -> Result<()> {
+        let text = self.to_toml(&fs.full(PENDING_PATH))?;
+        fs.write(PENDING_PATH, text.as_bytes(), 0o644)
     }
 
     fn parse(text: &str, path: &Path) -> Result<State> {
@@ -167,6 +217,36 @@ impl State {
              # Commit it. `.scaffold/base/` holds what each file looked like when written.\n{body}"
         ))
     }
+}
+
+/// The state after a killed run: what it was about to record, where the file on disk is what it
+/// wrote; the previous record elsewhere; a foundation it was adding and wrote nothing of, left out.
+fn recover(fs: &RepoFs, old: &State, mut pending: State) -> State {
+    for (id, applied) in &mut pending.foundations {
+        let before = old.foundations.get(id);
+        let files = std::mem::take(&mut applied.files);
+        for (path, record) in files {
+            let written = owned_hash(fs, &path, id, record.mode).as_ref() == Some(&record.sha256);
+            let kept = if written {
+                Some(record)
+            } else {
+                before.and_then(|b| b.files.get(&path)).cloned()
+            };
+            if let Some(kept) = kept {
+                applied.files.insert(path, kept);
+            }
+        }
+        if let Some(before) = before
+            && applied.files == before.files
+        {
+            // Nothing of the new version was written: the foundation stays at the old one.
+            *applied = before.clone();
+        }
+    }
+    pending
+        .foundations
+        .retain(|id, applied| old.foundations.contains_key(id) || !applied.files.is_empty());
+    pending
 }
 
 fn oneline(e: &toml::de::Error) -> String {

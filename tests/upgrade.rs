@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::support::{Repo, SEED_GO, git};
 
 /// A fork directory holding the `notes` blueprint.
-struct Fork {
+pub(crate) struct Fork {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
 }
@@ -46,7 +46,7 @@ path = "docs/adr/{{{{adr_number}}}}-notes.md"
 
 impl Fork {
     /// Version 1.0.0: notes, a `once` runbook, a .gitignore block, an ADR, and `old.md`.
-    fn v1() -> Fork {
+    pub(crate) fn v1() -> Fork {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("fork");
         let fork = Fork { _tmp: tmp, dir };
@@ -67,7 +67,7 @@ impl Fork {
 
     /// Version 1.1.0: line 2 of the notes changes, the runbook template changes (a `once` file:
     /// never applied), `old.md` is dropped, `new.md` and a question `channel` are added.
-    fn to_v2(&self) {
+    pub(crate) fn to_v2(&self) {
         self.write(
             "notes/blueprint.toml",
             &manifest(
@@ -85,18 +85,18 @@ impl Fork {
         std::fs::remove_file(self.dir.join("notes/templates/old.md")).unwrap();
     }
 
-    fn write(&self, path: &str, text: &str) {
+    pub(crate) fn write(&self, path: &str, text: &str) {
         let p = self.dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
 
-    fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.dir.to_str().unwrap()
     }
 }
 
-fn init_from(repo: &Repo, fork: &Fork) {
+pub(crate) fn init_from(repo: &Repo, fork: &Fork) {
     let mut args = vec!["init", "--yes", "--only", "notes", "--source", fork.path()];
     args.extend_from_slice(&SEED_GO);
     repo.scaffold(&args).success();

@@ -20,7 +20,6 @@ use crate::assess::rank::{Bucket, Context};
 use crate::assess::report::Report;
 use crate::assess::scan::{Scan, TrackedButIgnored};
 use crate::detect::{self, Detected};
-use crate::error::Result;
 use crate::questions::stage_rank;
 use crate::state::State;
 
@@ -37,13 +36,15 @@ pub(crate) struct Assessment {
 }
 
 impl Assessment {
-    /// Reads `root`: one walk (`.gitignore` honoured), the state file, and every candidate file
-    /// for leaked credentials. Fails only on an unreadable or invalid state file.
-    pub(crate) fn of(root: &Path) -> Result<Assessment> {
-        Ok(Self::with_state(root, State::load(root)?))
+    /// Reads `root` and its state.
+    #[cfg(test)]
+    pub(crate) fn of(root: &Path) -> crate::error::Result<Assessment> {
+        let fs = crate::fs::RepoFs::open(root)?;
+        Ok(Self::with_state(root, State::load(&fs)?))
     }
 
-    /// The same, with the state already loaded.
+    /// Reads `root`, with its state already loaded: one walk (`.gitignore` honoured), and every
+    /// candidate file for leaked credentials.
     pub(crate) fn with_state(root: &Path, state: State) -> Assessment {
         let tracked = TrackedButIgnored::start(root);
         let scan = Scan::walk(root);

@@ -23,17 +23,23 @@ pub(crate) struct Scan {
 impl Scan {
     /// Walks `root`, honouring `.gitignore` (and `.ignore`) files whether or not it is a git repo.
     /// The user's global excludes do not count: what matters is what the team's clones ignore.
+    /// A folder whose ignore file is not a regular file (a FIFO would block the walk forever, a
+    /// symlink would be read outside the repo) is passed over; at the root, ignore files are.
     pub(crate) fn walk(root: &Path) -> Scan {
+        let safe_root = has_safe_ignore_files(root);
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
             .require_git(false)
+            .git_ignore(safe_root)
+            .ignore(safe_root)
             .git_global(false)
             .git_exclude(false)
             .filter_entry(|entry| {
                 let name = entry.file_name().to_string_lossy();
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
                 !(is_dir && SKIPPED_DIRS.contains(&name.as_ref())
-                    || is_dir && name == "base" && entry.path().parent().is_some_and(is_state_dir))
+                    || is_dir && name == "base" && entry.path().parent().is_some_and(is_state_dir)
+                    || is_dir && !has_safe_ignore_files(entry.path()))
             })
             .build();
         let mut scan = Scan::default();
@@ -117,6 +123,13 @@ impl Scan {
             .cloned()
             .collect()
     }
+}
+
+/// Whether the folder's `.gitignore` and `.ignore`, where present, are regular files.
+fn has_safe_ignore_files(dir: &Path) -> bool {
+    [".gitignore", ".ignore"]
+        .iter()
+        .all(|name| std::fs::symlink_metadata(dir.join(name)).map_or(true, |meta| meta.is_file()))
 }
 
 fn is_state_dir(path: &Path) -> bool {

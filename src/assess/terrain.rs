@@ -3,13 +3,12 @@
 //! atomically, and only when its text changes.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
-use crate::apply::write_atomic;
 use crate::assess::areas::Status;
 use crate::assess::rank::Bucket;
 use crate::assess::report::Report;
 use crate::error::{Error, Result};
+use crate::fs::{Blocker, CONFIG_CAP, RepoFs};
 
 /// Where the terrain map lives, relative to the root.
 pub(crate) const PATH: &str = "docs/infra/TERRAIN.md";
@@ -27,18 +26,20 @@ pub(crate) enum Written {
 }
 
 /// Writes or updates the map under `root`.
-pub(crate) fn write(root: &Path, report: &Report) -> Result<Written> {
-    let path = root.join(PATH);
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => return Err(Error::Read { path, source }),
+pub(crate) fn write(fs: &RepoFs, report: &Report) -> Result<Written> {
+    let existing = match fs.read(PATH, CONFIG_CAP)? {
+        None => None,
+        Some(bytes) => Some(String::from_utf8(bytes).map_err(|_| Error::Unreadable {
+            path: fs.full(PATH),
+            blocker: Blocker::NotUtf8,
+            cap: CONFIG_CAP,
+        })?),
     };
     let text = splice(existing.as_deref(), &block(report));
     if existing.as_deref() == Some(text.as_str()) {
         return Ok(Written::Unchanged);
     }
-    write_atomic(&path, text.as_bytes(), false)?;
+    fs.write(PATH, text.as_bytes(), fs.mode_of(PATH).unwrap_or(0o644))?;
     Ok(if existing.is_some() {
         Written::Updated
     } else {

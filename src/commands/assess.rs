@@ -9,14 +9,19 @@ use crate::assess::{Assessment, table};
 use crate::cli::AssessArgs;
 use crate::error::{Error, Origin, Result};
 use crate::exit::ExitStatus;
+use crate::fs::RepoFs;
+use crate::lock::Lock;
 use crate::questions::STAGES;
+use crate::state::State;
 
 pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
     let root = crate::config::repo_root(&args.dir)?;
+    let lock_wait = crate::config::lock_wait(std::env::var_os("SCAFFOLD_LOCK_WAIT").as_deref())?;
     if let Some(stage) = &args.stage {
         check_stage(stage, Origin::Option { name: "--stage" })?;
     }
-    let assessment = Assessment::of(&root)?;
+    let fs = RepoFs::open(&root)?;
+    let assessment = Assessment::with_state(&root, State::load(&fs)?);
     let stage = match (&args.stage, assessment.recorded_stage()) {
         (Some(stage), _) => stage.clone(),
         (None, Some(recorded)) => {
@@ -27,7 +32,11 @@ pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
     };
     let report = assessment.report(&stage);
     let written = if args.write {
-        Some(terrain::write(&root, &report)?)
+        let lock = Lock::acquire(&fs, "assess --write", lock_wait)?;
+        let written = terrain::write(&fs, &report);
+        drop(lock);
+        fs.tidy();
+        Some(written?)
     } else {
         None
     };

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::apply::write_atomic;
 use crate::blueprint::catalog::{self, Blueprint, Catalog};
 use crate::blueprint::render::{self, Extras};
 use crate::blueprint::source;
@@ -40,9 +39,10 @@ fn eject(id: &str, to: &Path) -> Result<ExitStatus> {
     let dir = to.join(id);
     refuse_existing(&dir)?;
     let files = catalog::embedded_files(id);
-    for (rel, bytes) in &files {
-        write_atomic(&dir.join(rel), bytes, false)?;
-    }
+    crate::fs::write_tree(
+        &dir,
+        files.iter().map(|(rel, bytes)| (rel.as_str(), &bytes[..])),
+    )?;
     outln!(
         "copied blueprint `{id}` ({} files) to {}\nedit it, bump `version` in blueprint.toml and CHANGELOG.md, check it with `scaffold blueprint lint {}`,\nthen use it with `scaffold init --source {}` (or `upgrade --source`)",
         files.len(),
@@ -115,9 +115,7 @@ fn new(id: &str, to: &Path) -> Result<ExitStatus> {
         ("templates/README.md.hbs", SKELETON_README),
         ("templates/adr.md.hbs", SKELETON_ADR),
     ];
-    for (rel, text) in files {
-        write_atomic(&dir.join(rel), text.as_bytes(), false)?;
-    }
+    crate::fs::write_tree(&dir, files.map(|(rel, text)| (rel, text.as_bytes())))?;
     outln!(
         "wrote a blueprint skeleton to {}; check it with `scaffold blueprint lint {}`",
         dir.display(),

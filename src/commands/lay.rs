@@ -10,12 +10,15 @@ use crate::answers::{self, Resolver};
 use crate::apply;
 use crate::assess::Assessment;
 use crate::blueprint::catalog::{Blueprint, Catalog};
-use crate::blueprint::render::{self, Extras};
+use crate::blueprint::manifest::{Mode, Owner};
+use crate::blueprint::render::{self, Extras, RenderedFile};
 use crate::blueprint::source::{self, Fork, SourceKind};
 use crate::config::Config;
 use crate::detect::Detected;
 use crate::error::{ConflictPath, Error, Result};
 use crate::exit::ExitStatus;
+use crate::fs::RepoFs;
+use crate::lock::Lock;
 use crate::parallel;
 use crate::plan::{self, Action, Plan, Purpose};
 use crate::prompt::{Prompter, Terminal};
@@ -33,18 +36,44 @@ pub(crate) enum Selection<'a> {
     Upgrade { ids: &'a [String] },
 }
 
+impl Selection<'_> {
+    fn command(&self) -> &'static str {
+        match self {
+            Selection::Init { .. } => "init",
+            Selection::Add { .. } => "add",
+            Selection::Upgrade { .. } => "upgrade",
+        }
+    }
+}
+
+/// Runs the pipeline under the repo's lock (none for `--dry-run`, which writes nothing).
 pub(crate) fn run(
     config: &Config,
     stage_flag: Option<&str>,
     selection: Selection<'_>,
 ) -> Result<ExitStatus> {
-    let mut state = State::load(&config.root)?;
-    let upgrading = matches!(selection, Selection::Upgrade { .. });
-    let purpose = if upgrading {
-        Purpose::Upgrade
+    let fs = RepoFs::open(&config.root)?;
+    let lock = if config.dry_run {
+        None
     } else {
-        Purpose::Lay
+        Some(Lock::acquire(&fs, selection.command(), config.lock_wait)?)
     };
+    let result = lay(config, &fs, stage_flag, selection);
+    drop(lock);
+    fs.tidy();
+    result
+}
+
+/// The stages, each a function: state → source → answers → foundations → render → plan →
+/// resolve → apply → report.
+fn lay(
+    config: &Config,
+    fs: &RepoFs,
+    stage_flag: Option<&str>,
+    selection: Selection<'_>,
+) -> Result<ExitStatus> {
+    let state = open_state(fs, !config.dry_run)?;
+    let upgrading = matches!(selection, Selection::Upgrade { .. });
     let fork = open_source(config, &state, upgrading)?;
     let catalog = Catalog::load(fork.as_ref())?;
     // Foundations named on the command line, checked before any question is asked.
@@ -52,34 +81,18 @@ pub(crate) fn run(
         Selection::Init { only: Some(ids) } | Selection::Add { ids } => Some(catalog.select(ids)?),
         _ => None,
     };
-    match selection {
-        Selection::Upgrade { ids } => {
-            if state.foundations.is_empty() {
-                return Err(Error::NothingApplied);
-            }
-            for id in ids {
-                if !state.foundations.contains_key(id) {
-                    return Err(Error::NotApplied {
-                        id: id.clone(),
-                        applied: state.foundations.keys().cloned().collect(),
-                    });
-                }
-            }
-        }
-        Selection::Init { .. } | Selection::Add { .. } => {}
+    if let Selection::Upgrade { ids } = selection {
+        check_applied(&state, ids)?;
     }
     // One reading of the repo serves the defaults and the recommendation (`scaffold assess`).
     let assessment = Assessment::with_state(&config.root, state.clone());
-    let detected = &assessment.detected;
-    let common = questions::common();
     let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
-    answers::check_provided(&provided, &common, &catalog)?;
-
+    answers::check_provided(&provided, &questions::common(), &catalog)?;
     let mut terminal = Terminal::new();
     let mut resolver = Resolver {
         provided: &provided,
         recorded: recorded_answers(&state),
-        defaults: defaults(&config.root, detected),
+        defaults: defaults(&config.root, &assessment.detected),
         yes: config.yes,
         prompter: if config.interactive {
             Some(&mut terminal as &mut dyn Prompter)
@@ -89,16 +102,118 @@ pub(crate) fn run(
         answers: BTreeMap::new(),
         missing: Vec::new(),
     };
-    for question in &common {
+    for question in &questions::common() {
         resolver.resolve(question)?;
     }
+    let chosen = choose(
+        config,
+        selection,
+        named,
+        &catalog,
+        &state,
+        &assessment,
+        &mut resolver,
+    )?;
+    for blueprint in &chosen {
+        for question in &blueprint.manifest.questions {
+            resolver.resolve(question)?;
+        }
+    }
+    let prompter = resolver.prompter.take();
+    let answers = resolver.finish()?;
 
-    let handmade_ci: Vec<&String> = detected
+    let rendered = render(config, fs, &catalog, &chosen, &answers, &state)?;
+    let ids: Vec<String> = chosen.iter().map(|b| b.manifest.id.clone()).collect();
+    let purpose = if upgrading {
+        Purpose::Upgrade
+    } else {
+        Purpose::Lay
+    };
+    let mut plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
+
+    outln!("{}", describe(&answers, &chosen, &state));
+    if let Some(tag) = fork.as_ref().and_then(|f| f.newer_tag.as_deref()) {
+        outln!("{}", source::newer_tag_note(tag));
+    }
+    if config.dry_run {
+        out!("{plan}");
+        out!("{}", plan.diffs());
+        outln!("dry run: nothing was written");
+        return Ok(ExitStatus::Success);
+    }
+    let blocked = plan.blocked();
+    if !blocked.is_empty() {
+        return Err(Error::Blocked { paths: blocked });
+    }
+    if config.force {
+        take_theirs(&mut plan);
+    }
+    resolve_conflicts(&mut plan, config.force, prompter)?;
+
+    let mut next = next_state(&state, rendered.records, &plan);
+    remember_answers(&mut next, &answers, &provided);
+    if let Some(fork) = &fork {
+        next.source = Some(fork.record.clone());
+    }
+    if !plan.writes_anything() && next == state {
+        outln!(
+            "nothing to do: all {} files are up to date",
+            plan.changes.len()
+        );
+        return Ok(ExitStatus::Success);
+    }
+    out!("{plan}");
+    let done = apply_plan(fs, &plan, &next)?;
+    Ok(report(config, &plan, &done, &rendered.next_steps))
+}
+
+/// The recorded state. A writing run first clears what a killed run left: its temporary files,
+/// and the state it was about to record (recovered from the files it did write).
+fn open_state(fs: &RepoFs, writing: bool) -> Result<State> {
+    if writing {
+        fs.clean_temp()?;
+    }
+    let state = State::load(fs)?;
+    if writing && State::interrupted(fs) {
+        state.settle(fs)?;
+    }
+    Ok(state)
+}
+
+/// `upgrade` needs applied foundations, and the ones it names must be among them.
+fn check_applied(state: &State, ids: &[String]) -> Result<()> {
+    if state.foundations.is_empty() {
+        return Err(Error::NothingApplied);
+    }
+    for id in ids {
+        if !state.foundations.contains_key(id) {
+            return Err(Error::NotApplied {
+                id: id.clone(),
+                applied: state.foundations.keys().cloned().collect(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The foundations this run lays: the named ones; on upgrade the applied ones plus what a new
+/// stage recommends; on a bare `init` the recommendation, offered in a picker on a terminal.
+fn choose<'c>(
+    config: &Config,
+    selection: Selection<'_>,
+    named: Option<Vec<&'c Blueprint>>,
+    catalog: &'c Catalog,
+    state: &State,
+    assessment: &Assessment,
+    resolver: &mut Resolver<'_>,
+) -> Result<Vec<&'c Blueprint>> {
+    let handmade_ci: Vec<&String> = assessment
+        .detected
         .ci_files
         .iter()
         .filter(|f| !state.foundations.values().any(|a| a.files.contains_key(*f)))
         .collect();
-    let chosen: Vec<&Blueprint> = match selection {
+    let chosen = match selection {
         Selection::Init { only: Some(_) } | Selection::Add { .. } => named.unwrap_or_default(),
         Selection::Upgrade { ids } => {
             let mut chosen = Vec::new();
@@ -117,8 +232,8 @@ pub(crate) fn run(
             let stage_changed = state.answers.get("stage") != resolver.answers.get("stage");
             if ids.is_empty() && stage_changed && resolver.missing.is_empty() {
                 let recommended = recommended(
-                    &assessment,
-                    &catalog,
+                    assessment,
+                    catalog,
                     &resolver.answers,
                     !handmade_ci.is_empty(),
                 );
@@ -131,50 +246,7 @@ pub(crate) fn run(
             chosen
         }
         Selection::Init { only: None } => {
-            if !resolver.missing.is_empty() {
-                return Err(Error::MissingAnswers {
-                    missing: resolver.missing,
-                });
-            }
-            let team_stage = &resolver.answers["stage"];
-            let recommended = recommended(
-                &assessment,
-                &catalog,
-                &resolver.answers,
-                !handmade_ci.is_empty(),
-            );
-            if catalog.get("ci").is_some()
-                && !handmade_ci.is_empty()
-                && !state.foundations.contains_key("ci")
-            {
-                errln!(
-                    "note: `ci` is not recommended because this repo already has CI ({}); add it with --only if you want it",
-                    handmade_ci
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
-            let picked: Vec<usize> = match resolver.prompter.as_deref_mut() {
-                Some(prompter) if !config.yes => {
-                    let items: Vec<String> = catalog
-                        .blueprints()
-                        .iter()
-                        .map(|b| format!("{:<15} {}", b.manifest.id, b.manifest.why))
-                        .collect();
-                    prompter.multi_select(
-                        &format!("Foundations to lay (recommended for {team_stage} are checked)"),
-                        &items,
-                        &recommended,
-                    )?
-                }
-                _ => (0..recommended.len()).filter(|i| recommended[*i]).collect(),
-            };
-            picked
-                .into_iter()
-                .map(|i| &catalog.blueprints()[i])
-                .collect()
+            pick_recommended(config, catalog, state, assessment, resolver, &handmade_ci)?
         }
     };
     if chosen.is_empty() {
@@ -182,18 +254,84 @@ pub(crate) fn run(
             known: catalog.ids(),
         });
     }
-    for blueprint in &chosen {
-        for question in &blueprint.manifest.questions {
-            resolver.resolve(question)?;
-        }
-    }
-    let prompter = resolver.prompter.take();
-    let answers = resolver.finish()?;
+    Ok(chosen)
+}
 
-    // Render every chosen blueprint (their files spread over the cores), then plan the whole run
-    // at once.
-    let today = &config.today;
-    let mut next_adr = highest_adr(&config.root);
+/// A bare `init`: the foundations recommended for the stage, offered in a picker on a terminal.
+fn pick_recommended<'c>(
+    config: &Config,
+    catalog: &'c Catalog,
+    state: &State,
+    assessment: &Assessment,
+    resolver: &mut Resolver<'_>,
+    handmade_ci: &[&String],
+) -> Result<Vec<&'c Blueprint>> {
+    if !resolver.missing.is_empty() {
+        return Err(Error::MissingAnswers {
+            missing: std::mem::take(&mut resolver.missing),
+        });
+    }
+    let team_stage = resolver.answers["stage"].clone();
+    let recommended = recommended(
+        assessment,
+        catalog,
+        &resolver.answers,
+        !handmade_ci.is_empty(),
+    );
+    if catalog.get("ci").is_some()
+        && !handmade_ci.is_empty()
+        && !state.foundations.contains_key("ci")
+    {
+        errln!(
+            "note: `ci` is not recommended because this repo already has CI ({}); add it with --only if you want it",
+            handmade_ci
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let picked: Vec<usize> = match resolver.prompter.as_deref_mut() {
+        Some(prompter) if !config.yes => {
+            let items: Vec<String> = catalog
+                .blueprints()
+                .iter()
+                .map(|b| format!("{:<15} {}", b.manifest.id, b.manifest.why))
+                .collect();
+            prompter.multi_select(
+                &format!("Foundations to lay (recommended for {team_stage} are checked)"),
+                &items,
+                &recommended,
+            )?
+        }
+        _ => (0..recommended.len()).filter(|i| recommended[*i]).collect(),
+    };
+    Ok(picked
+        .into_iter()
+        .map(|i| &catalog.blueprints()[i])
+        .collect())
+}
+
+/// What rendering the chosen blueprints gives: their files, the next steps of the foundations
+/// new to this repo, and a record per foundation (its files are filled in once the plan is
+/// resolved).
+struct Rendered {
+    files: Vec<RenderedFile>,
+    next_steps: Vec<String>,
+    records: Vec<(String, Applied)>,
+}
+
+/// Renders every chosen blueprint (their files spread over the cores). A foundation keeps its ADR
+/// number and date; a new one takes the next free number and today.
+fn render(
+    config: &Config,
+    fs: &RepoFs,
+    catalog: &Catalog,
+    chosen: &[&Blueprint],
+    answers: &BTreeMap<String, String>,
+    state: &State,
+) -> Result<Rendered> {
+    let mut next_adr = highest_adr(fs);
     let jobs: Vec<(&Blueprint, BTreeMap<String, String>, u32, String)> = chosen
         .iter()
         .map(|blueprint| {
@@ -205,10 +343,10 @@ pub(crate) fn run(
                     next_adr += 1;
                     next_adr
                 });
-            let date = previous.map_or_else(|| today.clone(), |p| p.date.clone());
+            let date = previous.map_or_else(|| config.today.clone(), |p| p.date.clone());
             (
                 *blueprint,
-                own_answers(blueprint, &answers),
+                own_answers(blueprint, answers),
                 adr_number,
                 date,
             )
@@ -226,18 +364,20 @@ pub(crate) fn run(
             },
         })
         .collect();
-    let rendered = render::render_all(&render_jobs, parallel::cores());
+    let results = render::render_all(&render_jobs, parallel::cores());
     drop(render_jobs);
-    let mut files = Vec::new();
-    let mut next_steps: Vec<String> = Vec::new();
-    let mut records = Vec::new();
-    for ((blueprint, own, _, date), rendered) in jobs.into_iter().zip(rendered) {
+    let mut out = Rendered {
+        files: Vec::new(),
+        next_steps: Vec::new(),
+        records: Vec::new(),
+    };
+    for ((blueprint, own, _, date), rendered) in jobs.into_iter().zip(results) {
         let rendered = rendered?;
         let id = &blueprint.manifest.id;
         if !state.foundations.contains_key(id) {
             for step in rendered.next_steps {
-                if !next_steps.contains(&step) {
-                    next_steps.push(step);
+                if !out.next_steps.contains(&step) {
+                    out.next_steps.push(step);
                 }
             }
         }
@@ -246,7 +386,7 @@ pub(crate) fn run(
             .iter()
             .find(|f| f.is_adr)
             .map(|f| f.path.clone());
-        records.push((
+        out.records.push((
             id.clone(),
             Applied {
                 version: blueprint.manifest.version.clone(),
@@ -257,36 +397,19 @@ pub(crate) fn run(
                 files: BTreeMap::new(),
             },
         ));
-        files.extend(rendered.files);
+        out.files.extend(rendered.files);
     }
-    let ids: Vec<String> = chosen.iter().map(|b| b.manifest.id.clone()).collect();
-    let mut plan = Plan::compute(&config.root, files, &state, purpose, &ids)?;
+    Ok(out)
+}
 
-    outln!("{}", describe(&answers, &chosen, &state));
-    if let Some(tag) = fork.as_ref().and_then(|f| f.newer_tag.as_deref()) {
-        outln!("{}", source::newer_tag_note(tag));
-    }
-    if config.dry_run {
-        out!("{plan}");
-        out!("{}", plan.diffs());
-        outln!("dry run: nothing was written");
-        return Ok(ExitStatus::Success);
-    }
-
-    if upgrading {
-        if config.force {
-            take_theirs(&mut plan);
-        }
-    } else {
-        resolve_conflicts(&mut plan, config.force, prompter)?;
-    }
-
-    let previous_state = state.clone();
+/// The state after this run: each rendered foundation's record, with a hash of what it owns in
+/// every file applied (a `once` or deleted file keeps its previous record).
+fn next_state(state: &State, records: Vec<(String, Applied)>, plan: &Plan) -> State {
+    let mut next = state.clone();
     for (id, mut record) in records {
-        let previous = previous_state.foundations.get(&id);
+        let previous = state.foundations.get(&id);
         for change in &plan.changes {
             for part in change.parts.iter().filter(|p| p.foundation == id) {
-                // Only what is applied gets a new record; a `once` or deleted file keeps its own.
                 let kept = matches!(change.action, Action::Skip | Action::Deleted);
                 let entry = if kept {
                     previous.and_then(|p| p.files.get(&change.path)).cloned()
@@ -302,32 +425,45 @@ pub(crate) fn run(
                 }
             }
         }
-        state.foundations.insert(id, record);
+        next.foundations.insert(id, record);
     }
-    // The common answers, and any other given answer, so a later `add` need not ask again.
+    next
+}
+
+/// The common answers, and any other given answer, so a later `add` need not ask again.
+fn remember_answers(
+    state: &mut State,
+    answers: &BTreeMap<String, String>,
+    provided: &answers::Provided,
+) {
     for key in COMMON_KEYS {
         state.answers.insert(key.to_owned(), answers[key].clone());
     }
-    for (key, given) in &provided {
+    for (key, given) in provided {
         state.answers.insert(key.clone(), given.value.clone());
     }
-    if let Some(fork) = &fork {
-        state.source = Some(fork.record.clone());
-    }
-    if !plan.writes_anything() && previous_state == state {
-        outln!(
-            "nothing to do: all {} files are up to date",
-            plan.changes.len()
-        );
-        return Ok(ExitStatus::Success);
-    }
-    out!("{plan}");
+}
+
+/// Applies the plan as one recoverable step: the state it leads to is saved aside first, so a run
+/// killed while writing files is recovered by the next one; the state itself is written last.
+fn apply_plan(fs: &RepoFs, plan: &Plan, next: &State) -> Result<apply::Applied> {
+    next.save_pending(fs)?;
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
         .to_string();
-    let done = apply::apply(&config.root, &plan, &stamp)?;
-    apply::record(&config.root, &plan, &state)?;
+    let done = apply::apply(fs, plan, &stamp)?;
+    apply::record(fs, plan, next)?;
+    Ok(done)
+}
+
+/// What the run did and what the team does next; exit 1 when an upgrade left conflict markers.
+fn report(
+    config: &Config,
+    plan: &Plan,
+    done: &apply::Applied,
+    next_steps: &[String],
+) -> ExitStatus {
     outln!(
         "wrote {} file{}; review them and commit them with .scaffold/",
         done.written,
@@ -356,20 +492,20 @@ pub(crate) fn run(
         }
     }
     let marked: Vec<String> = plan.marked().map(|c| c.path.clone()).collect();
-    if !marked.is_empty() {
-        errln!(
-            "{} conflict{}: both you and the blueprint changed the same lines; resolve the markers (<<<<<<< yours / >>>>>>> scaffold, now), then commit:\n{}",
-            marked.len(),
-            if marked.len() == 1 { "" } else { "s" },
-            marked
-                .iter()
-                .map(|p| format!("  {p}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-        return Ok(ExitStatus::Refused);
+    if marked.is_empty() {
+        return ExitStatus::Success;
     }
-    Ok(ExitStatus::Success)
+    errln!(
+        "{} conflict{}: both you and the blueprint changed the same lines; resolve the markers (<<<<<<< yours / >>>>>>> scaffold, now), then commit:\n{}",
+        marked.len(),
+        if marked.len() == 1 { "" } else { "s" },
+        marked
+            .iter()
+            .map(|p| format!("  {p}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    ExitStatus::Refused
 }
 
 /// The blueprints' source: a new `--source`, else the one recorded (its recorded commit for
@@ -432,13 +568,25 @@ fn recommended(
         .collect()
 }
 
-/// `upgrade --force`: take the blueprint's version of every file both sides changed.
+/// `--force`: the blueprint's version of every whole file the team changed or deleted, even when
+/// the blueprint has nothing new for it (the old content is backed up first). Marked blocks and
+/// `once` files stay the team's.
 fn take_theirs(plan: &mut Plan) {
     for change in &mut plan.changes {
-        if matches!(change.action, Action::Merge | Action::MergeConflict) && change.parts.len() == 1
-        {
-            change.new.clone_from(&change.parts[0].content);
-            change.action = Action::Overwrite;
+        let [part] = change.parts.as_slice() else {
+            continue;
+        };
+        if part.mode != Mode::File || part.owner == Owner::Once {
+            continue;
+        }
+        let action = match change.action {
+            Action::Merge | Action::MergeConflict | Action::Keep => Action::Overwrite,
+            Action::Deleted => Action::Create,
+            _ => continue,
+        };
+        if change.old.as_deref() != Some(part.content.as_slice()) {
+            change.new.clone_from(&part.content);
+            change.action = action;
         }
     }
 }
@@ -562,14 +710,12 @@ fn adr_number_of(path: &str) -> Option<u32> {
 }
 
 /// The highest ADR number already in `docs/adr/`, or 0.
-fn highest_adr(root: &Path) -> u32 {
-    std::fs::read_dir(root.join("docs/adr")).map_or(0, |entries| {
-        entries
-            .flatten()
-            .filter_map(|e| adr_number_of(&e.file_name().to_string_lossy()))
-            .max()
-            .unwrap_or(0)
-    })
+fn highest_adr(fs: &RepoFs) -> u32 {
+    fs.names("docs/adr")
+        .iter()
+        .filter_map(|name| adr_number_of(name))
+        .max()
+        .unwrap_or(0)
 }
 
 fn describe(answers: &BTreeMap<String, String>, chosen: &[&Blueprint], state: &State) -> String {

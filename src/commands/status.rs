@@ -1,8 +1,6 @@
 //! `scaffold status`: per applied foundation, its version, the newest one its source offers, and
 //! the state of every file it wrote. Read-only.
 
-use std::path::Path;
-
 use serde::Serialize;
 
 use crate::blueprint::catalog::Catalog;
@@ -11,6 +9,7 @@ use crate::blueprint::source;
 use crate::cli::StatusArgs;
 use crate::error::Result;
 use crate::exit::ExitStatus;
+use crate::fs::{Blocker, FILE_CAP, Found, RepoFs};
 use crate::plan::find_block;
 use crate::state::{self, FileRecord, State};
 
@@ -39,7 +38,8 @@ struct File {
 
 pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
     let root = crate::config::repo_root(&args.dir)?;
-    let state = State::load(&root)?;
+    let fs = RepoFs::open(&root)?;
+    let state = State::load(&fs)?;
     let fork = state
         .source
         .as_ref()
@@ -63,7 +63,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
                 .iter()
                 .map(|(path, record)| File {
                     path: path.clone(),
-                    state: file_state(&root, id, path, record),
+                    state: file_state(&fs, id, path, record),
                 })
                 .collect(),
         });
@@ -123,9 +123,12 @@ fn print_table(report: &Report) {
 }
 
 /// unchanged, modified, deleted, or conflicted (unresolved markers).
-fn file_state(root: &Path, foundation: &str, path: &str, record: &FileRecord) -> &'static str {
-    let Ok(bytes) = std::fs::read(root.join(path)) else {
-        return "deleted";
+fn file_state(fs: &RepoFs, foundation: &str, path: &str, record: &FileRecord) -> &'static str {
+    let bytes = match fs.probe(path, FILE_CAP) {
+        Ok(Found::File(bytes)) => bytes,
+        Ok(Found::Missing) => return "deleted",
+        Ok(Found::Blocked(Blocker::Symlink)) => return "symlink",
+        Ok(Found::Blocked(_)) | Err(_) => return "unreadable",
     };
     let text = String::from_utf8_lossy(&bytes);
     let owned = match record.mode {

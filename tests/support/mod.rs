@@ -161,6 +161,17 @@ impl Repo {
         self
     }
 
+    pub(crate) fn write_bytes(&self, path: &str, content: &[u8]) -> &Self {
+        let p = self.root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+        self
+    }
+
+    pub(crate) fn read_bytes(&self, path: &str) -> Vec<u8> {
+        std::fs::read(self.root.join(path)).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    }
+
     pub(crate) fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.root.join(path))
             .unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
