@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::error::Result;
-use crate::fs::{FILE_CAP, RepoFs, default_mode};
+use crate::fs::{FILE_CAP, Found, RepoFs, default_mode};
 use crate::parallel;
 use crate::plan::{Action, Plan};
 use crate::state::{self, STATE_DIR, State};
@@ -110,16 +110,15 @@ pub(crate) fn record(fs: &RepoFs, plan: &Plan, state: &State) -> Result<()> {
         if let Some(foundation) = &change.dropped_by {
             fs.remove(&state::base_path(foundation, &change.path))?;
         }
-        // Only what was applied gets a new base: a `once` file or a deleted one keeps its own.
-        if matches!(change.action, Action::Skip | Action::Deleted) {
-            return Ok(());
-        }
+        // Only what was applied gets a new base: a `once` file or a deleted one keeps its own
+        // (or gets one, when a killed run wrote the file but not its base).
+        let keeps_base = matches!(change.action, Action::Skip | Action::Deleted);
         for part in &change.parts {
-            write_if_changed(
-                fs,
-                &state::base_path(&part.foundation, &change.path),
-                &part.content,
-            )?;
+            let base = state::base_path(&part.foundation, &change.path);
+            if keeps_base && fs.probe(&base, 0)? != Found::Missing {
+                continue;
+            }
+            write_if_changed(fs, &base, &part.content)?;
         }
         Ok(())
     })?;

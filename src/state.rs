@@ -150,13 +150,17 @@ impl State {
         fs.remove(PENDING_PATH)
     }
 
-    /// After recovering from a killed run: saves the recovered state (none when the killed run was
-    /// the first and wrote nothing) and drops what it left.
-    pub(crate) fn settle(&self, fs: &RepoFs) -> Result<()> {
-        if self.foundations.is_empty() && fs.read(STATE_PATH, CONFIG_CAP)?.is_none() {
-            return fs.remove(PENDING_PATH);
-        }
-        self.save(fs)
+    /// The ADR each foundation had in the state a killed run was about to record, so that the
+    /// rerun gives them the same numbers even where the killed run wrote none of their files.
+    pub(crate) fn reserved_adrs(fs: &RepoFs) -> BTreeMap<String, String> {
+        let Ok(Some(pending)) = Self::read_at(fs, PENDING_PATH) else {
+            return BTreeMap::new();
+        };
+        pending
+            .foundations
+            .into_iter()
+            .filter_map(|(id, applied)| Some((id, applied.adr?)))
+            .collect()
     }
 
     /// Records the state a run is about to apply, before it writes its first file.
@@ -234,6 +238,17 @@ fn recover(fs: &RepoFs, old: &State, mut pending: State) -> State {
             };
             if let Some(kept) = kept {
                 applied.files.insert(path, kept);
+            }
+        }
+        // Files the new version drops: still recorded until both the file and its base are gone.
+        for (path, record) in before.iter().flat_map(|b| &b.files) {
+            let left = !matches!(fs.probe(path, 0), Ok(crate::fs::Found::Missing))
+                || !matches!(
+                    fs.probe(&base_path(id, path), 0),
+                    Ok(crate::fs::Found::Missing)
+                );
+            if left && !applied.files.contains_key(path) {
+                applied.files.insert(path.clone(), record.clone());
             }
         }
         if let Some(before) = before

@@ -8,6 +8,7 @@ mod support;
 mod add;
 mod assess;
 mod backup_restore;
+mod crash;
 mod errors;
 mod hostile;
 mod init;

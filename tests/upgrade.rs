@@ -50,19 +50,25 @@ impl Fork {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("fork");
         let fork = Fork { _tmp: tmp, dir };
-        fork.write(
+        fork.to_v1();
+        fork
+    }
+
+    /// Back to version 1.0.0.
+    pub(crate) fn to_v1(&self) {
+        let _ = std::fs::remove_file(self.dir.join("notes/templates/new.md.hbs"));
+        self.write(
             "notes/blueprint.toml",
             &manifest(
                 "1.0.0",
                 "\n[[files]]\ntemplate = \"old.md\"\npath = \"docs/old.md\"\n",
             ),
         );
-        fork.write("notes/templates/notes.md.hbs", NOTES);
-        fork.write("notes/templates/runbook.md.hbs", "# Runbook (fill me in)\n");
-        fork.write("notes/templates/gitignore.hbs", "*.notes-tmp\n");
-        fork.write("notes/templates/adr.md.hbs", "# {{adr_number}}. Notes\n");
-        fork.write("notes/templates/old.md", "old\n");
-        fork
+        self.write("notes/templates/notes.md.hbs", NOTES);
+        self.write("notes/templates/runbook.md.hbs", "# Runbook (fill me in)\n");
+        self.write("notes/templates/gitignore.hbs", "*.notes-tmp\n");
+        self.write("notes/templates/adr.md.hbs", "# {{adr_number}}. Notes\n");
+        self.write("notes/templates/old.md", "old\n");
     }
 
     /// Version 1.1.0: line 2 of the notes changes, the runbook template changes (a `once` file:

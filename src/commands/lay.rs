@@ -72,7 +72,7 @@ fn lay(
     stage_flag: Option<&str>,
     selection: Selection<'_>,
 ) -> Result<ExitStatus> {
-    let state = open_state(fs, !config.dry_run)?;
+    let (state, recovered) = open_state(fs, !config.dry_run)?;
     let upgrading = matches!(selection, Selection::Upgrade { .. });
     let fork = open_source(config, &state, upgrading)?;
     let catalog = Catalog::load(fork.as_ref())?;
@@ -155,7 +155,7 @@ fn lay(
     if let Some(fork) = &fork {
         next.source = Some(fork.record.clone());
     }
-    if !plan.writes_anything() && next == state {
+    if !plan.writes_anything() && next == state && !recovered {
         outln!(
             "nothing to do: all {} files are up to date",
             plan.changes.len()
@@ -167,17 +167,15 @@ fn lay(
     Ok(report(config, &plan, &done, &rendered.next_steps))
 }
 
-/// The recorded state. A writing run first clears what a killed run left: its temporary files,
-/// and the state it was about to record (recovered from the files it did write).
-fn open_state(fs: &RepoFs, writing: bool) -> Result<State> {
+/// The recorded state, and whether a killed run left one to recover from (the state it was about
+/// to record, recovered from the files it did write: the run then records, even when no file
+/// changes). A writing run first clears the killed run's temporary files.
+fn open_state(fs: &RepoFs, writing: bool) -> Result<(State, bool)> {
     if writing {
         fs.clean_temp()?;
     }
     let state = State::load(fs)?;
-    if writing && State::interrupted(fs) {
-        state.settle(fs)?;
-    }
-    Ok(state)
+    Ok((state, writing && State::interrupted(fs)))
 }
 
 /// `upgrade` needs applied foundations, and the ones it names must be among them.
@@ -331,18 +329,12 @@ fn render(
     answers: &BTreeMap<String, String>,
     state: &State,
 ) -> Result<Rendered> {
-    let mut next_adr = highest_adr(fs);
+    let numbers = adr_numbers(fs, state, chosen);
     let jobs: Vec<(&Blueprint, BTreeMap<String, String>, u32, String)> = chosen
         .iter()
-        .map(|blueprint| {
+        .zip(numbers)
+        .map(|(blueprint, adr_number)| {
             let previous = state.foundations.get(&blueprint.manifest.id);
-            let adr_number = previous
-                .and_then(|p| p.adr.as_deref())
-                .and_then(adr_number_of)
-                .unwrap_or_else(|| {
-                    next_adr += 1;
-                    next_adr
-                });
             let date = previous.map_or_else(|| config.today.clone(), |p| p.date.clone());
             (
                 *blueprint,
@@ -709,13 +701,40 @@ fn adr_number_of(path: &str) -> Option<u32> {
     }
 }
 
-/// The highest ADR number already in `docs/adr/`, or 0.
-fn highest_adr(fs: &RepoFs) -> u32 {
-    fs.names("docs/adr")
+/// The ADR number of each chosen foundation: its recorded one; the one a killed run had given it;
+/// else the next after every number in `docs/adr/`, recorded, or given by a killed run.
+fn adr_numbers(fs: &RepoFs, state: &State, chosen: &[&Blueprint]) -> Vec<u32> {
+    let recorded = |id: &str| {
+        state
+            .foundations
+            .get(id)
+            .and_then(|a| a.adr.as_deref())
+            .and_then(adr_number_of)
+    };
+    let reserved: BTreeMap<String, u32> = State::reserved_adrs(fs)
+        .into_iter()
+        .filter_map(|(id, adr)| Some((id, adr_number_of(&adr)?)))
+        .collect();
+    let mut highest = fs
+        .names("docs/adr")
         .iter()
         .filter_map(|name| adr_number_of(name))
+        .chain(state.foundations.keys().filter_map(|id| recorded(id)))
+        .chain(reserved.values().copied())
         .max()
-        .unwrap_or(0)
+        .unwrap_or(0);
+    chosen
+        .iter()
+        .map(|b| {
+            let id = b.manifest.id.as_str();
+            recorded(id)
+                .or_else(|| reserved.get(id).copied())
+                .unwrap_or_else(|| {
+                    highest += 1;
+                    highest
+                })
+        })
+        .collect()
 }
 
 fn describe(answers: &BTreeMap<String, String>, chosen: &[&Blueprint], state: &State) -> String {
