@@ -53,9 +53,14 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<(String, Given)>> {
         line: memchr::memchr_iter(b'\n', &e.as_bytes()[..e.utf8_error().valid_up_to()]).count() + 1,
         message: "not UTF-8 text".to_owned(),
     })?;
+    parse_text(&text, path)
+}
+
+/// Parses the text of an answers file read from `path`.
+pub(crate) fn parse_text(text: &str, path: &Path) -> Result<Vec<(String, Given)>> {
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let table: BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>> = toml::from_str(&text)
-        .map_err(|e| Error::AnswersSyntax {
+    let table: BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>> =
+        toml::from_str(text).map_err(|e| Error::AnswersSyntax {
             path: path.to_owned(),
             line: e.span().map_or(1, |s| line_of(s.start)),
             message: e.message().to_owned(),

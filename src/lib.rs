@@ -17,6 +17,8 @@ mod detect;
 mod error;
 mod exit;
 mod fs;
+#[cfg(test)]
+mod fuzz;
 mod lock;
 mod parallel;
 mod plan;

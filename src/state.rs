@@ -169,7 +169,7 @@ impl State {
         fs.write(PENDING_PATH, text.as_bytes(), 0o644)
     }
 
-    fn parse(text: &str, path: &Path) -> Result<State> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<State> {
         let corrupt = |message: String| Error::StateCorrupt {
             path: path.to_owned(),
             message,

@@ -297,3 +297,28 @@ fn a_second_writing_run_waits_for_the_lock_then_names_its_holder() {
     scaffold_within(&repo, &args, &[("SCAFFOLD_LOCK_WAIT", "0")]).success();
     assert!(!repo.exists(".scaffold/lock"), "the lock is released");
 }
+
+#[test]
+fn a_json_report_that_cannot_be_written_is_an_error() {
+    let repo = Repo::new();
+    init_all(&repo, &[]).success();
+    for args in [
+        vec!["list", "--json"],
+        vec!["status", "--json"],
+        vec!["assess", "--json"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = command()
+            .args(&args)
+            .current_dir(repo.path())
+            .stdin(Stdio::null())
+            .stdout(full)
+            .output()
+            .unwrap();
+        let run = Run::from(out);
+        run.code(3).stderr_has("failed to write `<stdout>`");
+    }
+}

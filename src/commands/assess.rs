@@ -1,9 +1,6 @@
 //! `scaffold assess`: reads the repo, ranks its infrastructure areas for the stage, and prints a
 //! table or JSON. Writes `docs/infra/TERRAIN.md` only with `--write`.
 
-use std::io::Write as _;
-use std::path::PathBuf;
-
 use crate::assess::terrain::{self, Written};
 use crate::assess::{Assessment, table};
 use crate::cli::AssessArgs;
@@ -63,18 +60,7 @@ pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
             text.push('\n');
         }
     }
-    let mut out = anstream::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => {}
-        // `scaffold assess | head` is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(source) => {
-            return Err(Error::Write {
-                path: PathBuf::from("<stdout>"),
-                source,
-            });
-        }
-    }
+    crate::output::document(&text)?;
     Ok(ExitStatus::Success)
 }
 

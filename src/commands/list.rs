@@ -33,10 +33,10 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
                 })
             })
             .collect();
-        outln!(
-            "{}",
+        crate::output::document(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&items).expect("JSON of strings")
-        );
+        ))?;
         return Ok(ExitStatus::Success);
     }
     let width = catalog

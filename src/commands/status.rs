@@ -69,10 +69,10 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
         });
     }
     if args.json {
-        outln!(
-            "{}",
+        crate::output::document(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&report).expect("JSON of strings")
-        );
+        ))?;
     } else if report.foundations.is_empty() {
         outln!("no foundation is applied here yet; run `scaffold init`");
     } else {
