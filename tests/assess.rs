@@ -134,6 +134,14 @@ fn a_node_monorepo_is_read_through_its_workspaces_and_its_gitignore() {
             "cloud": "aws",
             "container": true,
             "iac": "none",
+            "cloud_evidence": "packages/api/package.json: aws-sdk",
+            "database_image": null,
+            "database_version": null,
+            "default_branch": "main",
+            "projects": [
+                {"path": ".", "language": "node", "tool": "npm", "version": null, "test": null},
+                {"path": "tools/seed", "language": "python", "tool": "pip", "version": null, "test": null},
+            ],
         })
     );
     assert_eq!(report["stage"], "seed");
@@ -164,7 +172,9 @@ fn each_stack_is_detected() {
                     "{\"dependencies\": {\"mysql\": \"2\"}}",
                 ),
             ],
-            json!({"language": ["rust"], "ci": "none", "database": "postgres", "cloud": "aws", "container": false, "iac": "none"}),
+            json!({"language": ["rust"], "ci": "none", "database": "postgres", "cloud": "aws", "container": false, "iac": "none",
+                "cloud_evidence": "crates/api/Cargo.toml: aws-sdk", "database_image": null, "database_version": null,
+                "projects": [{"path": ".", "language": "rust", "tool": "cargo", "version": null, "test": "cargo test"}]}),
         ),
         (
             "python on gitlab, Cloud SQL for PostgreSQL in Terraform",
@@ -179,7 +189,9 @@ fn each_stack_is_detected() {
                     "provider \"google\" {}\nresource \"google_sql_database_instance\" \"main\" {\n  database_version = \"POSTGRES_16\"\n}\n",
                 ),
             ],
-            json!({"language": ["python"], "ci": "gitlab", "database": "postgres", "cloud": "gcp", "container": false, "iac": "terraform"}),
+            json!({"language": ["python"], "ci": "gitlab", "database": "postgres", "cloud": "gcp", "container": false, "iac": "terraform",
+                "cloud_evidence": "pyproject.toml: google-cloud", "database_image": null, "database_version": null,
+                "projects": [{"path": ".", "language": "python", "tool": "pip", "version": null, "test": null}]}),
         ),
         (
             "go with a mariadb compose service",
@@ -190,7 +202,9 @@ fn each_stack_is_detected() {
                 ),
                 ("compose.yaml", "services:\n  db:\n    image: mariadb:11\n"),
             ],
-            json!({"language": ["go"], "ci": "none", "database": "mysql", "cloud": "none", "container": true, "iac": "none"}),
+            json!({"language": ["go"], "ci": "none", "database": "mysql", "cloud": "none", "container": true, "iac": "none",
+                "cloud_evidence": null, "database_image": "mariadb:11", "database_version": "11",
+                "projects": [{"path": ".", "language": "go", "tool": "go", "version": null, "test": "go test ./..."}]}),
         ),
         (
             "OpenTofu counts as terraform; RDS names the engine",
@@ -201,19 +215,23 @@ fn each_stack_is_detected() {
                     "terraform {\n  required_providers {\n    aws = { source = \"hashicorp/aws\" }\n  }\n}\nresource \"aws_db_instance\" \"db\" {\n  engine = \"mysql\"\n}\n",
                 ),
             ],
-            json!({"language": ["node"], "ci": "none", "database": "mysql", "cloud": "aws", "container": false, "iac": "terraform"}),
+            json!({"language": ["node"], "ci": "none", "database": "mysql", "cloud": "aws", "container": false, "iac": "terraform",
+                "cloud_evidence": "infra/rds.tofu: hashicorp/aws", "database_image": null, "database_version": null,
+                "projects": [{"path": ".", "language": "node", "tool": "npm", "version": null, "test": null}]}),
         ),
         (
             "an empty repo",
             &[("README.md", "# hello\n")],
-            json!({"language": [], "ci": "none", "database": "none", "cloud": "none", "container": false, "iac": "none"}),
+            json!({"language": [], "ci": "none", "database": "none", "cloud": "none", "container": false, "iac": "none",
+                "cloud_evidence": null, "database_image": null, "database_version": null, "projects": []}),
         ),
     ];
-    for (name, files, expected) in cases {
+    for (name, files, mut expected) in cases {
         let repo = Repo::new();
         for (path, text) in files {
             repo.write(path, text);
         }
+        expected["default_branch"] = json!("main");
         assert_eq!(assess(&repo, &[])["detected"], expected, "{name}");
     }
 }

@@ -14,6 +14,8 @@ fn scaffold_on(day: Option<&str>, repo: &Repo, args: &[&str]) -> Run {
             let mut cmd = Command::new("faketime");
             cmd.arg(day).arg(bin());
             cmd.env("SOURCE_DATE_EPOCH", crate::support::SOURCE_DATE_EPOCH)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
                 .env_remove("NO_COLOR")
                 .env_remove("CLICOLOR_FORCE")
                 .env_remove("CLICOLOR");

@@ -220,9 +220,31 @@ pub(crate) fn is_config_or_script(path: &str) -> bool {
     ) || name.starts_with(".env")
 }
 
+/// Files that describe a project beside its manifest: pinned versions, workspaces, test and
+/// database configuration.
+fn is_project_file(path: &str) -> bool {
+    let name = name(path);
+    matches!(
+        name,
+        ".nvmrc"
+            | ".node-version"
+            | ".python-version"
+            | "rust-toolchain"
+            | "rust-toolchain.toml"
+            | "pnpm-workspace.yaml"
+            | "go.work"
+            | "pytest.ini"
+            | "tox.ini"
+            | "schema.prisma"
+            | "settings.py"
+            | "database.yml"
+    ) || name.starts_with("drizzle.config.")
+}
+
 /// Whether the scan keeps a file's text for detection and the area checks.
 fn keeps(path: &str) -> bool {
     is_dependency_file(path)
+        || is_project_file(path)
         || is_compose(path)
         || is_iac(path)
         || is_ci(path)

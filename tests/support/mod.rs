@@ -135,7 +135,10 @@ pub(crate) const SOURCE_DATE_EPOCH: &str = "1768435200";
 /// `scaffold` as the tests run it: a fixed date and none of the caller's colour settings.
 pub(crate) fn command() -> Command {
     let mut cmd = Command::new(bin());
+    // No host git configuration (a global init.defaultBranch would change the detected branch).
     cmd.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR");

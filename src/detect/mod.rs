@@ -6,6 +6,11 @@ use std::path::Path;
 
 use crate::assess::scan::{self, Scan};
 
+pub(crate) mod branch;
+pub(crate) mod projects;
+
+pub(crate) use projects::Project;
+
 /// What the repo already shows. `None` means nothing was found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Detected {
@@ -14,14 +19,23 @@ pub(crate) struct Detected {
     /// Every language found, in the order of `LANGUAGES` (monorepos have several).
     pub(crate) languages: Vec<&'static str>,
     pub(crate) ci: Option<&'static str>,
+    /// `postgres`, `mysql` or `sqlite`, from drivers, ORM schemas and settings, compose and infrastructure code.
     pub(crate) database: Option<&'static str>,
+    /// The database image the repo runs (compose or CI services), as written: `postgres:16-alpine`.
+    pub(crate) database_image: Option<String>,
     pub(crate) cloud: Option<&'static str>,
+    /// What made the cloud count: `path: marker`.
+    pub(crate) cloud_evidence: Option<String>,
     /// A Dockerfile (or Containerfile) or a compose file.
     pub(crate) container: bool,
     /// `terraform` for Terraform or `OpenTofu` sources.
     pub(crate) iac: Option<&'static str>,
     /// CI files that exist, relative to the root (hand-made unless scaffold recorded them).
     pub(crate) ci_files: Vec<String>,
+    /// Every project (a folder with its own manifest), the root's first.
+    pub(crate) projects: Vec<Project>,
+    /// The default branch (`branch::default_branch`); empty until asked of git.
+    pub(crate) default_branch: String,
 }
 
 /// The languages scaffold knows, in the order they are listed.
@@ -37,8 +51,21 @@ const LANGUAGE_FILES: [(&str, &str); 6] = [
     ("setup.py", "python"),
 ];
 
-/// Markers of a database driver or image, searched in dependency and compose files (lowercased).
-const DATABASE_MARKERS: [(&str, &str); 13] = [
+/// Markers of a database driver, ORM setting or image, searched in dependency, schema, settings
+/// and compose files (lowercased).
+const DATABASE_MARKERS: [(&str, &str); 25] = [
+    ("provider = \"postgresql\"", "postgres"),
+    ("provider = \"mysql\"", "mysql"),
+    ("provider = \"sqlite\"", "sqlite"),
+    ("dialect: \"postgresql\"", "postgres"),
+    ("dialect: 'postgresql'", "postgres"),
+    ("dialect: \"mysql\"", "mysql"),
+    ("dialect: \"sqlite\"", "sqlite"),
+    ("django.db.backends.sqlite3", "sqlite"),
+    ("adapter: sqlite3", "sqlite"),
+    ("adapter: mysql2", "mysql"),
+    ("adapter: trilogy", "mysql"),
+    ("sqlite", "sqlite"),
     ("postgres", "postgres"),
     ("psycopg", "postgres"),
     ("\"pg\"", "postgres"),
@@ -54,7 +81,7 @@ const DATABASE_MARKERS: [(&str, &str); 13] = [
     ("aurora-postgresql", "postgres"),
 ];
 
-/// Markers of a cloud in Terraform files and SDK dependencies (lowercased).
+/// Markers of a cloud in Terraform files and direct SDK dependencies (lowercased).
 const CLOUD_MARKERS: [(&str, &str); 10] = [
     ("provider \"aws\"", "aws"),
     ("hashicorp/aws", "aws"),
@@ -117,13 +144,24 @@ pub(crate) fn from_scan(scan: &Scan) -> Detected {
         let Some(text) = scan.text(path) else {
             continue;
         };
-        if found.database.is_none() && (is_dependency || is_iac || is_compose) {
-            found.database = first_marker(text, &DATABASE_MARKERS);
+        let is_schema = matches!(name, "schema.prisma" | "settings.py" | "database.yml")
+            || name.starts_with("drizzle.config.");
+        if found.database.is_none() && (is_dependency || is_iac || is_compose || is_schema) {
+            found.database = first_marker(&direct_lines(text), &DATABASE_MARKERS);
+        }
+        if found.database_image.is_none() && (is_compose || scan::is_ci(path)) {
+            found.database_image = database_image(text);
         }
         if found.cloud.is_none() && (is_iac || is_dependency) {
-            found.cloud = first_marker(text, &CLOUD_MARKERS);
+            let direct = direct_lines(text);
+            found.cloud = first_marker(&direct, &CLOUD_MARKERS);
+            found.cloud_evidence = CLOUD_MARKERS
+                .iter()
+                .find(|(marker, value)| Some(*value) == found.cloud && direct.contains(marker))
+                .map(|(marker, _)| format!("{path}: {marker}"));
         }
     }
+    found.projects = projects::find(scan);
     found.languages = LANGUAGES
         .into_iter()
         .filter(|l| languages.contains(l))
@@ -147,6 +185,49 @@ fn is_container_file(name: &str) -> bool {
         || lower == "containerfile"
         || lower.starts_with("dockerfile.")
         || lower.ends_with(".dockerfile")
+}
+
+/// The lines of a dependency or configuration file that say something: no comments, and none of
+/// Go's `// indirect` requirements (a dependency of a dependency is not a choice of this repo).
+fn direct_lines(text: &str) -> String {
+    text.lines()
+        .filter(|line| {
+            let t = line.trim_start();
+            !(t.starts_with('#') || t.starts_with("//") || t.ends_with("// indirect"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The first database image of a compose or CI file: `image: postgres:16-alpine`.
+fn database_image(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let value = line.trim().strip_prefix("image:")?.trim();
+        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        let (name, tag) = value.split_once(':')?;
+        let engine = name.rsplit('/').next()?;
+        let known = matches!(engine, "postgres" | "mysql" | "mariadb" | "postgis");
+        (known && tag.starts_with(|c: char| c.is_ascii_digit())).then(|| value.to_owned())
+    })
+}
+
+/// The major version of a database image tag: `postgres:16.2-alpine` gives `16`, `mysql:8.0`
+/// gives `8.0` (the release series of `MySQL`), `mariadb:11.4` gives `11.4`.
+pub(crate) fn image_version(image: &str) -> Option<String> {
+    let (name, tag) = image.split_once(':')?;
+    let numeric: String = tag
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let mut parts = numeric.split('.').filter(|p| !p.is_empty());
+    let major = parts.next()?;
+    if name.ends_with("postgres") || name.ends_with("postgis") {
+        return Some(major.to_owned());
+    }
+    Some(match parts.next() {
+        Some(minor) => format!("{major}.{minor}"),
+        None => major.to_owned(),
+    })
 }
 
 fn first_marker(text: &str, markers: &[(&str, &'static str)]) -> Option<&'static str> {
@@ -220,6 +301,49 @@ mod tests {
             .unwrap();
         let d = detect(dir.path());
         assert_eq!((d.language, d.database), (Some("python"), Some("postgres")));
+    }
+
+    #[test]
+    fn orm_schemas_name_the_database_and_images_their_version() {
+        let prisma = repo(&[(
+            "prisma/schema.prisma",
+            "generator client {\n  provider = \"prisma-client-js\"\n}\ndatasource db {\n  provider = \"sqlite\"\n}\n",
+        )]);
+        assert_eq!(detect(prisma.path()).database, Some("sqlite"));
+        let django = repo(&[(
+            "app/settings.py",
+            "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        )]);
+        assert_eq!(detect(django.path()).database, Some("postgres"));
+        let rails = repo(&[(
+            "config/database.yml",
+            "default: &default\n  adapter: sqlite3\n",
+        )]);
+        assert_eq!(detect(rails.path()).database, Some("sqlite"));
+        let compose = repo(&[(
+            "docker-compose.yml",
+            "services:\n  db:\n    image: \"postgres:18-alpine\"\n",
+        )]);
+        let d = detect(compose.path());
+        assert_eq!(d.database_image.as_deref(), Some("postgres:18-alpine"));
+        assert_eq!(image_version("postgres:18-alpine").as_deref(), Some("18"));
+        assert_eq!(image_version("mysql:8.0.39").as_deref(), Some("8.0"));
+        assert_eq!(image_version("mariadb:11").as_deref(), Some("11"));
+    }
+
+    #[test]
+    fn only_a_direct_dependency_makes_a_cloud() {
+        let indirect = repo(&[(
+            "go.mod",
+            "module x\n\nrequire (\n\tcloud.google.com/go v0.110.0 // indirect\n)\n",
+        )]);
+        assert_eq!(detect(indirect.path()).cloud, None);
+        let commented = repo(&[("requirements.txt", "# boto3 later, maybe\nflask\n")]);
+        assert_eq!(detect(commented.path()).cloud, None);
+        let direct = repo(&[("requirements.txt", "flask\nboto3==1.34\n")]);
+        let d = detect(direct.path());
+        assert_eq!(d.cloud, Some("aws"));
+        assert_eq!(d.cloud_evidence.as_deref(), Some("requirements.txt: boto3"));
     }
 
     #[test]
