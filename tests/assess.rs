@@ -390,6 +390,107 @@ fn leaks_name_the_file_line_and_kind_but_never_the_value() {
     }
 }
 
+/// Whether `text` holds any 8-character piece of `value`, in any case.
+fn shows_part_of(text: &str, value: &str) -> bool {
+    let (text, value) = (text.to_lowercase(), value.to_lowercase());
+    value
+        .as_bytes()
+        .windows(8)
+        .any(|piece| text.contains(std::str::from_utf8(piece).unwrap()))
+}
+
+#[test]
+fn a_token_in_a_workflow_uses_line_is_reported_but_never_shown() {
+    let repo = Repo::new();
+    let in_ref = fake("ghp_", 36);
+    let in_url = fake("gho_", 36);
+    repo.write("package.json", "{}").write(
+        ".github/workflows/ci.yml",
+        &format!(
+            "on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: some/action@{in_ref}
+      - uses: https://x-access-token:{in_url}@github.com/org/action@v1
+"
+        ),
+    );
+    let report = assess(&repo, &["--write"]);
+    assert_eq!(
+        report["leaks"],
+        json!([
+            {"path": ".github/workflows/ci.yml", "line": 6, "kind": "github-token"},
+            {"path": ".github/workflows/ci.yml", "line": 7, "kind": "github-token"},
+        ])
+    );
+    let table = repo.scaffold(&["assess"]);
+    table.success();
+    let outputs = [
+        ("json", serde_json::to_string(&report).unwrap()),
+        ("table", table.stdout.clone()),
+        ("terrain", repo.read("docs/infra/TERRAIN.md")),
+    ];
+    for (what, text) in &outputs {
+        for value in [&in_ref, &in_url] {
+            assert!(
+                !shows_part_of(text, value),
+                "{what} shows part of a token:\n{text}"
+            );
+        }
+    }
+    let evidence = area(&report, "supply-chain")["evidence"].to_string();
+    assert!(
+        evidence.contains("some/action@[redacted] (ci.yml)"),
+        "the unpinned action is still named: {evidence}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_tracked_symlink_that_gitignore_lists_is_not_followed_out_of_the_repo() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("creds");
+    std::fs::write(&target, format!("GITHUB_TOKEN={}\n", fake("ghp_", 36))).unwrap();
+    let repo = Repo::new();
+    repo.write("package.json", "{}")
+        .write("local.env", &format!("GITHUB_TOKEN={}\n", fake("gho_", 36)));
+    std::os::unix::fs::symlink(&target, repo.path().join("creds.env")).unwrap();
+    support::git(repo.path(), &["init", "-q"]);
+    support::git(repo.path(), &["add", "."]);
+    support::git(repo.path(), &["commit", "-q", "-m", "with a symlink"]);
+    repo.write(".gitignore", "creds.env\nlocal.env\n");
+    assert_eq!(
+        assess(&repo, &[])["leaks"],
+        json!([{"path": "local.env", "line": 1, "kind": "github-token"}]),
+        "the tracked, ignored regular file is read; the symlink beside it is not"
+    );
+}
+
+#[test]
+fn a_file_over_the_read_cap_is_sampled_at_both_ends_and_says_so() {
+    let repo = Repo::new();
+    let filler = "INFO request served in 12 ms\n".repeat(50_000);
+    repo.write("package.json", "{}").write(
+        "logs/app.log",
+        &format!("{filler}token={}\nINFO done\n", fake("ghp_", 36)),
+    );
+    assert_eq!(
+        assess(&repo, &[])["leaks"],
+        json!([{
+            "path": "logs/app.log",
+            "line": null,
+            "line_from_end": 2,
+            "kind": "github-token",
+            "sampled": true,
+        }])
+    );
+    repo.scaffold(&["assess"])
+        .success()
+        .stdout_has("  logs/app.log:2 from the end (file sampled)  github-token\n");
+}
+
 #[test]
 fn a_scaffolded_repo_counts_its_foundations_as_present_with_their_version() {
     let repo = Repo::new();

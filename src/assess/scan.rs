@@ -1,5 +1,6 @@
 //! One walk of the repo: every file git would not ignore, and the text of the few files detection
-//! and the area checks read. It never writes, and it never reads a file it does not need.
+//! and the area checks read. It never writes, and it never reads a file it does not need. The texts
+//! it keeps have every credential-shaped value masked, so no check can show one.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,7 +9,8 @@ use std::path::Path;
 /// dependencies, provider binaries, and scaffold's rendered bases (copies of files already seen).
 const SKIPPED_DIRS: [&str; 3] = [".git", "node_modules", ".terraform"];
 
-/// Files larger than this are listed but never read (generated or binary, not configuration).
+/// Files larger than this are listed but never read whole (generated or binary, not
+/// configuration); the leak scan reads only their head and tail.
 pub(crate) const MAX_READ: u64 = 1024 * 1024;
 
 /// What the walk found. Paths are relative to the root, with `/` separators, sorted shallowest
@@ -16,7 +18,7 @@ pub(crate) const MAX_READ: u64 = 1024 * 1024;
 #[derive(Debug, Default)]
 pub(crate) struct Scan {
     files: Vec<String>,
-    /// Lowercased text of the files `keeps` selects.
+    /// Lowercased text of the files `keeps` selects, credentials masked.
     texts: HashMap<String, String>,
 }
 
@@ -59,7 +61,7 @@ impl Scan {
                 && entry.metadata().is_ok_and(|m| m.len() <= MAX_READ)
                 && let Ok(text) = std::fs::read_to_string(entry.path())
             {
-                scan.texts.insert(rel.clone(), text.to_lowercase());
+                scan.texts.insert(rel.clone(), kept(&text));
             }
             scan.files.push(rel);
         }
@@ -74,7 +76,7 @@ impl Scan {
         let mut scan = Scan::default();
         for (path, text) in files {
             if keeps(path) {
-                scan.texts.insert((*path).to_owned(), text.to_lowercase());
+                scan.texts.insert((*path).to_owned(), kept(text));
             }
             scan.files.push((*path).to_owned());
         }
@@ -130,6 +132,12 @@ fn has_safe_ignore_files(dir: &Path) -> bool {
     [".gitignore", ".ignore"]
         .iter()
         .all(|name| std::fs::symlink_metadata(dir.join(name)).map_or(true, |meta| meta.is_file()))
+}
+
+/// The text kept for the checks: credential-shaped values masked (before lowercasing, which
+/// would hide their shape), then lowercased.
+fn kept(text: &str) -> String {
+    crate::assess::leaks::mask(text).to_lowercase()
 }
 
 fn is_state_dir(path: &Path) -> bool {

@@ -1,0 +1,282 @@
+//! Credentials with a shape of their own (issuers' documented prefixes, PEM and `PuTTY` keys,
+//! JWTs, database URLs), found anywhere in a text. Patterns use ASCII word boundaries
+//! (`(?-u:\b)`) so that non-ASCII text does not push the regex engine off its fast path, and are
+//! compiled once.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex, RegexSet};
+
+use super::Hit;
+use super::values::{
+    decode_base64, is_local_host, is_placeholder, is_reference, is_weak_dev_password,
+};
+
+/// What else a match needs to count, beyond its shape.
+#[derive(Clone, Copy)]
+enum Check {
+    /// The value is not a placeholder.
+    NotPlaceholder,
+    /// A PEM block with a real body after its headers.
+    PemBody,
+    /// A `PuTTY` key file with a real private part.
+    PuttyBody,
+    /// A payload that decodes to JSON and is not a documentation sample.
+    Jwt,
+    /// A real password of a database that is not local.
+    DatabaseUrl,
+}
+
+/// A credential pattern. `value` is the capture group holding the secret (0: the whole match).
+struct Pattern {
+    kind: &'static str,
+    regex: &'static str,
+    value: usize,
+    check: Check,
+}
+
+const fn pattern(kind: &'static str, regex: &'static str, value: usize, check: Check) -> Pattern {
+    Pattern {
+        kind,
+        regex,
+        value,
+        check,
+    }
+}
+
+/// What a credential looks like. Prefixes are the issuers' documented formats.
+const PATTERNS: [Pattern; 16] = [
+    pattern(
+        "aws-access-key-id",
+        r"(?-u:\b)(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)",
+        0,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "aws-secret-access-key",
+        r#"(?i)aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
+        1,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "private-key",
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----",
+        0,
+        Check::PemBody,
+    ),
+    pattern(
+        "putty-private-key",
+        r"PuTTY-User-Key-File-[0-9]+:",
+        0,
+        Check::PuttyBody,
+    ),
+    pattern(
+        "age-secret-key",
+        r"(?-u:\b)AGE-SECRET-KEY-1[0-9A-Z]{58}(?-u:\b)",
+        0,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "github-token",
+        r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})(?-u:\b)",
+        0,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "gitlab-token",
+        r"(?-u:\b)glpat-[A-Za-z0-9_-]{20}(?-u:\b)",
+        0,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "slack-token",
+        r"(?-u:\b)xox[baprs]-[A-Za-z0-9-]{10,}",
+        0,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "slack-webhook",
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/-]{20,})",
+        1,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "stripe-secret-key",
+        r"(?-u:\b)[rs]k_live_[A-Za-z0-9]{20,}",
+        0,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "google-api-key",
+        r"(?-u:\b)AIza[0-9A-Za-z_-]{35}(?-u:\b)",
+        0,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "npm-token",
+        r"(?-u:\b)npm_[A-Za-z0-9]{36}(?-u:\b)",
+        0,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "sendgrid-api-key",
+        r"(?-u:\b)SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?-u:\b)",
+        0,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "gcp-service-account-key",
+        r#""private_key_id"\s*:\s*"([0-9a-f]{40})""#,
+        1,
+        Check::NotPlaceholder,
+    ),
+    pattern(
+        "jwt",
+        r"(?-u:\b)eyJ[A-Za-z0-9_-]{8,}\.(eyJ[A-Za-z0-9_-]{8,})\.[A-Za-z0-9_-]{16,}",
+        0,
+        Check::Jwt,
+    ),
+    pattern(
+        "database-url-password",
+        r#"(?i)(?-u:\b)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?)://[^:@/\s'"]*:([^@\s'"]+)@([^/:\s'"?@]+)"#,
+        1,
+        Check::DatabaseUrl,
+    ),
+];
+
+/// The kinds these patterns report, in order.
+#[cfg(test)]
+pub(super) fn kinds() -> impl Iterator<Item = &'static str> {
+    PATTERNS.iter().map(|p| p.kind)
+}
+
+struct Compiled {
+    set: RegexSet,
+    each: Vec<Regex>,
+}
+
+static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
+    set: RegexSet::new(PATTERNS.iter().map(|p| p.regex)).expect("leak patterns compile"),
+    each: PATTERNS
+        .iter()
+        .map(|p| Regex::new(p.regex).expect("leak pattern compiles"))
+        .collect(),
+});
+
+/// Every credential the patterns find in `text`, by line (1-based, from `starts`).
+pub(super) fn hits(text: &str, starts: &[usize]) -> Vec<Hit> {
+    let mut found = Vec::new();
+    each_match(text, |index, caps| {
+        let pattern = &PATTERNS[index];
+        let Some(value) = caps.get(pattern.value) else {
+            return;
+        };
+        if is_real(pattern.check, caps, value.as_str(), &text[value.end()..]) {
+            let at = caps.get(0).map_or(value.start(), |m| m.start());
+            found.push(Hit {
+                line: starts.partition_point(|s| *s <= at),
+                kind: pattern.kind,
+            });
+        }
+    });
+    found
+}
+
+/// Whether any pattern matches `value`, real or not.
+pub(super) fn has_shape(value: &str) -> bool {
+    COMPILED.set.is_match(value)
+}
+
+/// `text` with every value a pattern matches, real or not, replaced by `[redacted]`: what the
+/// scan keeps for the area checks, so no check can echo a credential.
+pub(crate) fn mask(text: &str) -> Cow<'_, str> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    each_match(text, |index, caps| {
+        if let Some(value) = caps.get(PATTERNS[index].value) {
+            spans.push((value.start(), value.end()));
+        }
+    });
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for (start, end) in spans {
+        if end <= done {
+            continue;
+        }
+        out.push_str(&text[done..start.max(done)]);
+        out.push_str("[redacted]");
+        done = end;
+    }
+    out.push_str(&text[done..]);
+    Cow::Owned(out)
+}
+
+/// Calls `f` with the pattern index and captures of every match, after one pass of the set.
+fn each_match(text: &str, mut f: impl FnMut(usize, &Captures<'_>)) {
+    let compiled = &*COMPILED;
+    for index in &compiled.set.matches(text) {
+        for caps in compiled.each[index].captures_iter(text) {
+            f(index, &caps);
+        }
+    }
+}
+
+fn is_real(check: Check, caps: &Captures<'_>, value: &str, after: &str) -> bool {
+    match check {
+        Check::NotPlaceholder => !is_placeholder(value),
+        Check::PemBody => has_pem_body(after),
+        Check::PuttyBody => has_putty_body(after),
+        Check::Jwt => caps.get(1).is_some_and(|p| is_real_jwt_payload(p.as_str())),
+        Check::DatabaseUrl => {
+            !is_placeholder(value)
+                && !is_reference(value)
+                && !is_weak_dev_password(value)
+                && !caps.get(2).is_some_and(|host| is_local_host(host.as_str()))
+        }
+    }
+}
+
+/// A PEM block with a real body: after the header lines (`Proc-Type:`, `DEK-Info:`,
+/// `Version:`, `Comment:`) and blank lines, a line of 40+ base64 characters, not `...` in a
+/// document. Also inside a JSON string, where line breaks are `\n`.
+fn has_pem_body(after: &str) -> bool {
+    let head: String = after.chars().take(600).collect();
+    first_body_line(&head.replace("\\n", "\n")).is_some_and(is_base64_line)
+}
+
+/// A `PuTTY` key file whose `Private-Lines:` are followed by a real base64 line.
+fn has_putty_body(after: &str) -> bool {
+    let head: String = after.chars().take(4000).collect();
+    head.split_once("Private-Lines:")
+        .and_then(|(_, rest)| rest.lines().nth(1))
+        .is_some_and(is_base64_line)
+}
+
+fn first_body_line(block: &str) -> Option<&str> {
+    block
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.contains(": "))
+}
+
+fn is_base64_line(line: &str) -> bool {
+    let line = line.trim();
+    line.len() >= 40
+        && line
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        && !is_placeholder(line)
+}
+
+/// A JWT payload that decodes to a JSON object and is not a famous documentation sample.
+fn is_real_jwt_payload(payload: &str) -> bool {
+    decode_base64(payload).is_some_and(|json| {
+        let json = String::from_utf8_lossy(&json);
+        json.starts_with('{') && !json.contains("supabase-demo") && !json.contains("John Doe")
+    })
+}
