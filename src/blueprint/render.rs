@@ -48,6 +48,8 @@ pub(crate) struct Extras<'a> {
     pub(crate) adr_number: u32,
     pub(crate) date: &'a str,
     pub(crate) shared: &'a Value,
+    /// What was detected of the repo (`detect::template_context`), as `repo.*`.
+    pub(crate) repo: &'a Value,
 }
 
 /// GitHub Actions writes `${{ expr }}`; Handlebars would read `{{ expr }}` as its own. The opening
@@ -88,7 +90,7 @@ fn engine() -> Handlebars<'static> {
 static ENGINE: std::sync::LazyLock<Handlebars<'static>> = std::sync::LazyLock::new(engine);
 
 /// The template context: the answers, then `stage_rank`, `blueprint`, `header`, `adr_number`,
-/// `date` and `shared`.
+/// `date`, `shared` and `repo`.
 pub(crate) fn context(
     blueprint: &Blueprint,
     answers: &BTreeMap<String, String>,
@@ -118,6 +120,7 @@ pub(crate) fn context(
     );
     ctx.insert("date".to_owned(), Value::String(extras.date.to_owned()));
     ctx.insert("shared".to_owned(), extras.shared.clone());
+    ctx.insert("repo".to_owned(), extras.repo.clone());
     Value::Object(ctx)
 }
 
@@ -603,10 +606,15 @@ mod tests {
                                 answers.entry(q.key.clone()).or_insert_with(|| d.clone());
                             }
                         }
+                        let repo = crate::detect::template_context(
+                            &crate::detect::Detected::default(),
+                            answers.get("language").map(String::as_str),
+                        );
                         let extras = Extras {
                             adr_number: 3,
                             date: "2026-01-01",
                             shared: &catalog.shared,
+                            repo: &repo,
                         };
                         let ctx = context(blueprint, &answers, &extras);
                         for spec in blueprint

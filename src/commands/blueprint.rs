@@ -200,10 +200,15 @@ fn lint(dir: &Path) -> Result<ExitStatus> {
         let mut seen = Vec::new();
         for answers in combinations(blueprint) {
             renders += 1;
+            let repo = crate::detect::template_context(
+                &crate::detect::Detected::default(),
+                answers.get("language").map(String::as_str),
+            );
             let extras = Extras {
                 adr_number: 1,
                 date: "2026-01-01",
                 shared: &catalog.shared,
+                repo: &repo,
             };
             if let Err(e) = render::render(blueprint, &answers, &extras) {
                 let message = format!("{}: {e}", dir.join(folder).display());

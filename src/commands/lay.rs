@@ -122,7 +122,11 @@ fn lay(
     let prompter = resolver.prompter.take();
     let answers = resolver.finish()?;
 
-    let rendered = render(config, fs, &catalog, &chosen, &answers, &state)?;
+    let repo = crate::detect::template_context(
+        &assessment.detected,
+        answers.get("language").map(String::as_str),
+    );
+    let rendered = render(config, fs, &catalog, &chosen, &answers, &state, &repo)?;
     let ids: Vec<String> = chosen.iter().map(|b| b.manifest.id.clone()).collect();
     let purpose = if upgrading {
         Purpose::Upgrade
@@ -328,6 +332,7 @@ fn render(
     chosen: &[&Blueprint],
     answers: &BTreeMap<String, String>,
     state: &State,
+    repo: &serde_json::Value,
 ) -> Result<Rendered> {
     let numbers = adr_numbers(fs, state, chosen);
     let jobs: Vec<(&Blueprint, BTreeMap<String, String>, u32, String)> = chosen
@@ -353,6 +358,7 @@ fn render(
                 adr_number: *adr_number,
                 date,
                 shared: &catalog.shared,
+                repo,
             },
         })
         .collect();
@@ -683,10 +689,18 @@ fn defaults(root: &Path, detected: &Detected) -> BTreeMap<String, String> {
         "cloud".to_owned(),
         detected.cloud.unwrap_or("none").to_owned(),
     );
-    out.insert(
-        "database".to_owned(),
-        detected.database.unwrap_or("none").to_owned(),
-    );
+    // SQLite is seen, but no foundation lays anything for it yet.
+    let database = detected
+        .database
+        .filter(|db| matches!(*db, "postgres" | "mysql"))
+        .unwrap_or("none");
+    out.insert("database".to_owned(), database.to_owned());
+    if !detected.default_branch.is_empty() {
+        out.insert(
+            "production_branch".to_owned(),
+            detected.default_branch.clone(),
+        );
+    }
     out
 }
 

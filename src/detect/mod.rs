@@ -95,6 +95,26 @@ const CLOUD_MARKERS: [(&str, &str); 10] = [
     ("cloud.google.com/go", "gcp"),
 ];
 
+/// What the templates see of the repo as `repo.*`: its projects (or, with none yet, the one the
+/// answered language expects at the root), the default branch, and the database image it runs.
+pub(crate) fn template_context(detected: &Detected, language: Option<&str>) -> serde_json::Value {
+    let projects: Vec<serde_json::Value> = if detected.projects.is_empty() {
+        language
+            .and_then(Project::expected)
+            .map(|p| p.context(true))
+            .into_iter()
+            .collect()
+    } else {
+        detected.projects.iter().map(|p| p.context(false)).collect()
+    };
+    serde_json::json!({
+        "projects": projects,
+        "default_branch": if detected.default_branch.is_empty() { "main" } else { &detected.default_branch },
+        "database_image": detected.database_image,
+        "database_version": detected.database_image.as_deref().and_then(image_version),
+    })
+}
+
 /// Looks at `root`, honouring `.gitignore` so vendored and build trees are not read.
 #[cfg(test)]
 pub(crate) fn detect(root: &Path) -> Detected {

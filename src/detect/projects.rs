@@ -27,6 +27,100 @@ pub(crate) struct Project {
     pub(crate) yarn_berry: bool,
 }
 
+impl Project {
+    /// A project for a repo with no code yet: the answered language at the root, with its
+    /// ecosystem's default tool. CI checks for its manifest before building.
+    pub(crate) fn expected(language: &str) -> Option<Project> {
+        let language = super::LANGUAGES.iter().copied().find(|l| *l == language)?;
+        Some(Project {
+            path: ".".to_owned(),
+            language,
+            tool: language_tool(language),
+            version: None,
+            test: None,
+            locked: false,
+            yarn_berry: false,
+        })
+    }
+
+    /// The lockfile this project's tool installs from, when committed.
+    fn lockfile(&self) -> Option<&'static str> {
+        if !self.locked {
+            return None;
+        }
+        Some(match self.tool {
+            "pnpm" => "pnpm-lock.yaml",
+            "yarn" => "yarn.lock",
+            "bun" => "bun.lock",
+            "npm" => "package-lock.json",
+            "uv" => "uv.lock",
+            "poetry" => "poetry.lock",
+            "pdm" => "pdm.lock",
+            "cargo" => "Cargo.lock",
+            "go" => "go.sum",
+            _ => return None,
+        })
+    }
+
+    /// The command that installs its dependencies, frozen to the lockfile when there is one
+    /// (pip's and Cargo's are in the templates: they depend on more than the tool).
+    fn install(&self) -> Option<String> {
+        let locked = self.locked;
+        let command = match self.tool {
+            "npm" if locked => "npm ci",
+            "npm" => "npm install",
+            "pnpm" if locked => "pnpm install --frozen-lockfile",
+            "pnpm" => "pnpm install",
+            "yarn" if locked && self.yarn_berry => "yarn install --immutable",
+            "yarn" if locked => "yarn install --frozen-lockfile",
+            "yarn" => "yarn install",
+            "bun" if locked => "bun install --frozen-lockfile",
+            "bun" => "bun install",
+            "uv" if locked => "uv sync --locked",
+            "uv" => "uv sync",
+            "poetry" => "poetry install --no-interaction",
+            "pdm" if locked => "pdm install --frozen-lockfile",
+            "pdm" => "pdm install",
+            "go" if locked => "go mod download",
+            _ => return None,
+        };
+        Some(command.to_owned())
+    }
+
+    /// What the templates see of the project.
+    pub(crate) fn context(&self, expected: bool) -> serde_json::Value {
+        let id = if self.path == "." {
+            self.language.to_owned()
+        } else {
+            format!(
+                "{}-{}",
+                self.path.replace(|c: char| !c.is_ascii_alphanumeric(), "-"),
+                self.language
+            )
+            .to_ascii_lowercase()
+        };
+        let lockfile = self.lockfile();
+        serde_json::json!({
+            "path": self.path,
+            "id": id,
+            "language": self.language,
+            "tool": self.tool,
+            "version": self.version,
+            "test": self.test,
+            "install": self.install(),
+            "lockfile": lockfile,
+            "lockfile_path": lockfile.map(|l| join(&self.path, l)),
+            "manifest_path": join(&self.path, match self.language {
+                "node" => "package.json",
+                "rust" => "Cargo.toml",
+                "go" => "go.mod",
+                _ => "pyproject.toml",
+            }),
+            "expected": expected,
+        })
+    }
+}
+
 /// The manifest that makes a folder a project of a language.
 const MANIFESTS: [(&str, &str); 7] = [
     ("package.json", "node"),
