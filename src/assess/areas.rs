@@ -189,12 +189,18 @@ pub(crate) fn inspect(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> Fin
             .map(|a| (id, a.version.to_string()))
     });
     let satisfied = checks.iter().filter(|c| !c.found.is_empty()).count();
-    let mut status = if applied.is_some() || satisfied == checks.len() {
-        Status::Present
-    } else if satisfied > 0 {
-        Status::Partial
+    // What scaffold laid is in place only once the team has done its open steps.
+    let open = if applied.is_some() {
+        open_steps(area, facts.scan)
     } else {
-        Status::Missing
+        Vec::new()
+    };
+    let mut status = match (&applied, open.is_empty()) {
+        (Some(_), true) => Status::Present,
+        (Some(_), false) => Status::Partial,
+        (None, _) if satisfied == checks.len() => Status::Present,
+        (None, _) if satisfied > 0 => Status::Partial,
+        (None, _) => Status::Missing,
     };
     if !flags.is_empty() && status == Status::Present {
         status = Status::Partial;
@@ -223,6 +229,7 @@ pub(crate) fn inspect(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> Fin
                 .map(|c| c.missing.clone()),
         );
     }
+    evidence.extend(open);
     let alarm = !flags.is_empty();
     evidence.extend(flags);
     Finding {
@@ -231,6 +238,57 @@ pub(crate) fn inspect(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> Fin
         applied: applied.map(|(_, v)| v),
         alarm,
     }
+}
+
+/// The next steps of a laid foundation that the repo shows are still open: the placeholders and
+/// stubs it wrote that the team has not yet replaced. (Settings outside the repo, such as a
+/// repository variable or branch protection, cannot be seen here.)
+fn open_steps(area: AreaId, scan: &Scan) -> Vec<String> {
+    let has = |path: &str, needle: &str| scan.text(path).is_some_and(|t| t.contains(needle));
+    let mut open = Vec::new();
+    match area {
+        AreaId::SecretsAccess => {
+            if has(".sops.yaml", "replace-me-") {
+                open.push("open step: .sops.yaml still has placeholder age recipients".to_owned());
+            }
+        }
+        AreaId::ProductionAccess => {
+            if has(
+                "docs/security/access.md",
+                "| admin | two named people, no more |",
+            ) {
+                open.push(
+                    "open step: the access matrix names no one yet (docs/security/access.md)"
+                        .to_owned(),
+                );
+            }
+        }
+        AreaId::Release => {
+            if has("ops/deploy/deploy.sh", "no deploy configured yet") {
+                open.push(
+                    "open step: ops/deploy/deploy.sh does not deploy anywhere yet".to_owned(),
+                );
+            }
+        }
+        AreaId::BackupDr | AreaId::StagingParity => {
+            // A GitLab job file that the pipeline does not include never runs.
+            for job in scan.paths(|p| p.starts_with(".gitlab/ci/") && p.ends_with(".yml")) {
+                let included = scan
+                    .text(".gitlab-ci.yml")
+                    .is_some_and(|t| t.contains(&job));
+                let ours = if area == AreaId::BackupDr {
+                    job.contains("restore-drill")
+                } else {
+                    job.contains("parity")
+                };
+                if ours && !included {
+                    open.push(format!("open step: .gitlab-ci.yml does not include {job}"));
+                }
+            }
+        }
+        _ => {}
+    }
+    open
 }
 
 /// The checks that apply to an area, and its red flags.

@@ -251,7 +251,10 @@ fn is_project_file(path: &str) -> bool {
 
 /// Whether the scan keeps a file's text for detection and the area checks.
 fn keeps(path: &str) -> bool {
-    is_dependency_file(path)
+    matches!(
+        path,
+        ".sops.yaml" | "docs/security/access.md" | "ops/deploy/deploy.sh"
+    ) || is_dependency_file(path)
         || is_project_file(path)
         || is_compose(path)
         || is_iac(path)
