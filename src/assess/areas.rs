@@ -244,49 +244,49 @@ pub(crate) fn inspect(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> Fin
 /// stubs it wrote that the team has not yet replaced. (Settings outside the repo, such as a
 /// repository variable or branch protection, cannot be seen here.)
 fn open_steps(area: AreaId, scan: &Scan) -> Vec<String> {
-    let has = |path: &str, needle: &str| scan.text(path).is_some_and(|t| t.contains(needle));
-    let mut open = Vec::new();
-    match area {
-        AreaId::SecretsAccess => {
-            if has(".sops.yaml", "replace-me-") {
-                open.push("open step: .sops.yaml still has placeholder age recipients".to_owned());
+    /// An area, a file scaffold wrote for it, the placeholder text still in it, and the step.
+    const PLACEHOLDERS: [(AreaId, &str, &str, &str); 3] = [
+        (
+            AreaId::SecretsAccess,
+            ".sops.yaml",
+            "replace-me-",
+            "open step: .sops.yaml still has placeholder age recipients",
+        ),
+        (
+            AreaId::ProductionAccess,
+            "docs/security/access.md",
+            "| admin | two named people, no more |",
+            "open step: the access matrix names no one yet (docs/security/access.md)",
+        ),
+        (
+            AreaId::Release,
+            "ops/deploy/deploy.sh",
+            "no deploy configured yet",
+            "open step: ops/deploy/deploy.sh does not deploy anywhere yet",
+        ),
+    ];
+    let mut open: Vec<String> = PLACEHOLDERS
+        .iter()
+        .filter(|(a, path, needle, _)| {
+            *a == area && scan.text(path).is_some_and(|t| t.contains(needle))
+        })
+        .map(|(.., step)| (*step).to_owned())
+        .collect();
+    // A GitLab job file that the pipeline does not include never runs.
+    let job_of_area = match area {
+        AreaId::BackupDr => Some("restore-drill"),
+        AreaId::StagingParity => Some("parity"),
+        _ => None,
+    };
+    if let Some(name) = job_of_area {
+        for job in scan.paths(|p| p.starts_with(".gitlab/ci/") && p.contains(name)) {
+            if !scan
+                .text(".gitlab-ci.yml")
+                .is_some_and(|t| t.contains(&job))
+            {
+                open.push(format!("open step: .gitlab-ci.yml does not include {job}"));
             }
         }
-        AreaId::ProductionAccess => {
-            if has(
-                "docs/security/access.md",
-                "| admin | two named people, no more |",
-            ) {
-                open.push(
-                    "open step: the access matrix names no one yet (docs/security/access.md)"
-                        .to_owned(),
-                );
-            }
-        }
-        AreaId::Release => {
-            if has("ops/deploy/deploy.sh", "no deploy configured yet") {
-                open.push(
-                    "open step: ops/deploy/deploy.sh does not deploy anywhere yet".to_owned(),
-                );
-            }
-        }
-        AreaId::BackupDr | AreaId::StagingParity => {
-            // A GitLab job file that the pipeline does not include never runs.
-            for job in scan.paths(|p| p.starts_with(".gitlab/ci/") && p.ends_with(".yml")) {
-                let included = scan
-                    .text(".gitlab-ci.yml")
-                    .is_some_and(|t| t.contains(&job));
-                let ours = if area == AreaId::BackupDr {
-                    job.contains("restore-drill")
-                } else {
-                    job.contains("parity")
-                };
-                if ours && !included {
-                    open.push(format!("open step: .gitlab-ci.yml does not include {job}"));
-                }
-            }
-        }
-        _ => {}
     }
     open
 }
