@@ -86,6 +86,14 @@ pub(crate) enum Error {
     #[error("unknown foundation `{id}`; available: {}", known.join(", "))]
     UnknownFoundation { id: String, known: Vec<String> },
 
+    #[error("foundation `{id}` needs `{key}` to be one of {} (it is `{value}`); leave it out, or answer --set {key}=...", allowed.join(", "))]
+    Unfit {
+        id: String,
+        key: String,
+        value: String,
+        allowed: Vec<String>,
+    },
+
     #[error("no foundation selected; choose some with --only ID,ID (available: {})", known.join(", "))]
     NothingSelected { known: Vec<String> },
 
@@ -250,6 +258,7 @@ impl Error {
             | Error::SourceNotFound { .. }
             | Error::SourceDateEpoch { .. }
             | Error::EnvValue { .. }
+            | Error::Unfit { .. }
             | Error::OutsideRepo { .. }
             | Error::Unreadable { .. } => ExitStatus::BadInput,
             Error::Interrupted => ExitStatus::Interrupted,

@@ -48,10 +48,11 @@ pub(crate) fn common() -> Vec<Question> {
         },
         choice("stage", "Where is the team?", &STAGES),
         choice("ci", "CI host", &["github", "gitlab"]),
+        // `other`: a stack whose CI scaffold does not build yet; secrets, backups and parity apply.
         choice(
             "language",
             "Main language",
-            &["rust", "node", "python", "go"],
+            &["rust", "node", "python", "go", "other"],
         ),
         choice("cloud", "Cloud", &["aws", "gcp", "none"]),
         choice("database", "Database", &["postgres", "mysql", "none"]),

@@ -142,6 +142,7 @@ fn a_node_monorepo_is_read_through_its_workspaces_and_its_gitignore() {
                 {"path": ".", "language": "node", "tool": "npm", "version": null, "test": null},
                 {"path": "tools/seed", "language": "python", "tool": "pip", "version": null, "test": null},
             ],
+            "unsupported": [],
         })
     );
     assert_eq!(report["stage"], "seed");
@@ -232,6 +233,7 @@ fn each_stack_is_detected() {
             repo.write(path, text);
         }
         expected["default_branch"] = json!("main");
+        expected["unsupported"] = json!([]);
         assert_eq!(assess(&repo, &[])["detected"], expected, "{name}");
     }
 }

@@ -299,3 +299,50 @@ fn a_closed_stdout_does_not_stop_the_run() {
     assert!(repo.exists(".scaffold/state.toml"));
     assert!(repo.exists(".github/workflows/ci.yml"));
 }
+
+#[test]
+fn a_stack_scaffold_does_not_build_still_gets_the_language_independent_foundations() {
+    let repo = Repo::new();
+    repo.write(
+        "Gemfile",
+        "source \"https://rubygems.org\"\ngem \"rails\"\ngem \"pg\"\n",
+    )
+    .write("Gemfile.lock", "GEM\n")
+    .write(
+        "config/database.yml",
+        "default: &default\n  adapter: postgresql\n",
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&repo.scaffold(&["assess", "--json"]).stdout).unwrap();
+    assert_eq!(
+        report["detected"]["unsupported"],
+        serde_json::json!(["ruby (Gemfile)"])
+    );
+    // `ci` needs a language it builds: named explicitly, it is refused and nothing is written.
+    repo.scaffold(&["init", "--yes", "--only", "ci"])
+        .code(2)
+        .stderr_has(
+            "foundation `ci` needs `language` to be one of rust, node, python, go (it is `other`)",
+        );
+    assert!(!repo.exists(".scaffold"));
+    // The recommendation leaves it out and lays the rest.
+    let run = repo.scaffold(&[
+        "init",
+        "--yes",
+        "--set",
+        "code_owner=@acme/platform",
+        "--set",
+        "database=postgres",
+    ]);
+    run.success()
+        .stderr_has("note: scaffold sees ruby (Gemfile) but does not build it yet")
+        .stdout_has("secrets-rbac")
+        .never_says("  ci ");
+    assert!(repo.exists(".sops.yaml"));
+    assert!(!repo.exists(".github/workflows/ci.yml"));
+    let adr = repo.read("docs/adr/0002-secrets-and-access.md");
+    assert!(
+        adr.contains("code scaffold's CI does not build yet"),
+        "{adr}"
+    );
+}

@@ -68,6 +68,7 @@ impl Report {
                 "cloud": d.cloud.unwrap_or("none"),
                 "cloud_evidence": d.cloud_evidence,
                 "projects": d.projects,
+                "unsupported": d.unsupported,
                 "default_branch": d.default_branch,
                 "container": d.container,
                 "iac": d.iac.unwrap_or("none"),

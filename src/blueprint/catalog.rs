@@ -316,6 +316,7 @@ pub(crate) fn check(blueprint: Blueprint, folder: &str) -> Result<Blueprint> {
         .iter()
         .map(|q| &q.when)
         .chain(manifest.recommend_when.iter())
+        .chain(manifest.requires.iter())
         .chain(manifest.files.iter().map(|f| &f.when))
         .chain(manifest.next_steps.iter().map(|s| &s.when));
     for when in whens {

@@ -28,6 +28,9 @@ pub(crate) struct Manifest {
     /// Further answers the recommendation needs (e.g. a database for backups).
     #[serde(default)]
     pub(crate) recommend_when: Option<When>,
+    /// Answers without which it cannot be laid at all (e.g. `ci` needs a language it builds).
+    #[serde(default)]
+    pub(crate) requires: Option<When>,
     /// Questions of this blueprint, asked after the common ones.
     #[serde(default)]
     pub(crate) questions: Vec<Question>,
@@ -144,10 +147,18 @@ impl Manifest {
     }
 
     /// Whether it is recommended for these answers.
+    /// Whether the answers give it what it needs (its `requires`).
+    pub(crate) fn fits(&self, answers: &BTreeMap<String, String>) -> bool {
+        self.requires
+            .as_ref()
+            .is_none_or(|when| when.matches(answers))
+    }
+
     pub(crate) fn recommends(&self, answers: &BTreeMap<String, String>) -> bool {
-        answers
-            .get("stage")
-            .is_some_and(|stage| self.recommended().contains(stage))
+        self.fits(answers)
+            && answers
+                .get("stage")
+                .is_some_and(|stage| self.recommended().contains(stage))
             && self
                 .recommend_when
                 .as_ref()
@@ -168,6 +179,9 @@ impl Manifest {
         }
         if self.recommend_when.is_none() {
             self.recommend_when.clone_from(&base.recommend_when);
+        }
+        if self.requires.is_none() {
+            self.requires.clone_from(&base.requires);
         }
         let mut questions: Vec<Question> = base
             .questions
@@ -213,6 +227,21 @@ impl When {
 
     pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
         self.0.keys()
+    }
+
+    /// The first key the answers do not satisfy, with the values it allows.
+    pub(crate) fn unmet<'a>(
+        &'a self,
+        answers: &BTreeMap<String, String>,
+    ) -> Option<(&'a str, &'a [String])> {
+        self.0
+            .iter()
+            .find(|(key, allowed)| {
+                !answers
+                    .get(*key)
+                    .is_some_and(|answer| allowed.values().iter().any(|v| v == answer))
+            })
+            .map(|(key, allowed)| (key.as_str(), allowed.values()))
     }
 }
 

@@ -199,6 +199,10 @@ fn lint(dir: &Path) -> Result<ExitStatus> {
         };
         let mut seen = Vec::new();
         for answers in combinations(blueprint) {
+            // A blueprint is never laid with answers it does not fit (its `requires`).
+            if !blueprint.manifest.fits(&answers) {
+                continue;
+            }
             renders += 1;
             let repo = crate::detect::template_context(
                 &crate::detect::Detected::default(),

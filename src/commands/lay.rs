@@ -114,6 +114,7 @@ fn lay(
         &assessment,
         &mut resolver,
     )?;
+    check_fit(&chosen, &resolver.answers)?;
     for blueprint in &chosen {
         for question in &blueprint.manifest.questions {
             resolver.resolve(question)?;
@@ -136,6 +137,12 @@ fn lay(
     let mut plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
 
     outln!("{}", describe(&answers, &chosen, &state));
+    if !assessment.detected.unsupported.is_empty() {
+        errln!(
+            "note: scaffold sees {} but does not build it yet: `ci` is left out; the other foundations apply",
+            assessment.detected.unsupported.join(", ")
+        );
+    }
     if let Some(tag) = fork.as_ref().and_then(|f| f.newer_tag.as_deref()) {
         outln!("{}", source::newer_tag_note(tag));
     }
@@ -180,6 +187,26 @@ fn open_state(fs: &RepoFs, writing: bool) -> Result<(State, bool)> {
     }
     let state = State::load(fs)?;
     Ok((state, writing && State::interrupted(fs)))
+}
+
+/// Every chosen foundation can be laid with these answers (`ci` needs a language it builds).
+fn check_fit(chosen: &[&Blueprint], answers: &BTreeMap<String, String>) -> Result<()> {
+    for blueprint in chosen {
+        if let Some((key, allowed)) = blueprint
+            .manifest
+            .requires
+            .as_ref()
+            .and_then(|when| when.unmet(answers))
+        {
+            return Err(Error::Unfit {
+                id: blueprint.manifest.id.clone(),
+                key: key.to_owned(),
+                value: answers.get(key).cloned().unwrap_or_default(),
+                allowed: allowed.to_vec(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `upgrade` needs applied foundations, and the ones it names must be among them.
@@ -555,7 +582,7 @@ fn recommended(
         .iter()
         .map(|b| {
             let id = b.manifest.id.as_str();
-            if id == "ci" && handmade_ci {
+            if (id == "ci" && handmade_ci) || !b.manifest.fits(answers) {
                 false
             } else if assessed.contains(&id) {
                 ids.contains(&id)
@@ -684,6 +711,8 @@ fn defaults(root: &Path, detected: &Detected) -> BTreeMap<String, String> {
     out.insert("ci".to_owned(), detected.ci.unwrap_or("github").to_owned());
     if let Some(language) = detected.language {
         out.insert("language".to_owned(), language.to_owned());
+    } else if !detected.unsupported.is_empty() {
+        out.insert("language".to_owned(), "other".to_owned());
     }
     out.insert(
         "cloud".to_owned(),

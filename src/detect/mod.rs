@@ -32,6 +32,8 @@ pub(crate) struct Detected {
     pub(crate) iac: Option<&'static str>,
     /// CI files that exist, relative to the root (hand-made unless scaffold recorded them).
     pub(crate) ci_files: Vec<String>,
+    /// Stacks found that scaffold does not build yet, as `ruby (Gemfile)`.
+    pub(crate) unsupported: Vec<String>,
     /// Every project (a folder with its own manifest), the root's first.
     pub(crate) projects: Vec<Project>,
     /// The default branch (`branch::default_branch`); empty until asked of git.
@@ -49,6 +51,17 @@ const LANGUAGE_FILES: [(&str, &str); 6] = [
     ("pyproject.toml", "python"),
     ("requirements.txt", "python"),
     ("setup.py", "python"),
+];
+
+/// Manifests of stacks scaffold sees but does not build yet.
+const UNSUPPORTED_MANIFESTS: [(&str, &str); 7] = [
+    ("Gemfile", "ruby"),
+    ("pom.xml", "jvm"),
+    ("build.gradle", "jvm"),
+    ("build.gradle.kts", "jvm"),
+    ("composer.json", "php"),
+    ("mix.exs", "elixir"),
+    ("global.json", "dotnet"),
 ];
 
 /// Markers of a database driver, ORM setting or image, searched in dependency, schema, settings
@@ -152,6 +165,12 @@ pub(crate) fn from_scan(scan: &Scan) -> Detected {
             }
             if !languages.contains(&language) {
                 languages.push(language);
+            }
+        }
+        if let Some((manifest, stack)) = UNSUPPORTED_MANIFESTS.iter().find(|(m, _)| *m == name) {
+            let seen = format!("{stack} ({manifest})");
+            if !found.unsupported.contains(&seen) {
+                found.unsupported.push(seen);
             }
         }
         let is_dependency = scan::is_dependency_file(path);
