@@ -107,6 +107,31 @@ pub(crate) enum Error {
         message: String,
     },
 
+    #[error(
+        "blueprint `{blueprint}`: template `{template}` nests blocks, subexpressions or partials more than {max} deep"
+    )]
+    TemplateTooDeep {
+        blueprint: String,
+        template: String,
+        max: usize,
+    },
+
+    #[error(
+        "blueprint `{blueprint}`: template `{template}`: partial `{partial}` can include itself (directly or through other partials)"
+    )]
+    PartialRecursion {
+        blueprint: String,
+        template: String,
+        partial: String,
+    },
+
+    #[error("blueprint `{blueprint}`: template `{template}` renders more than {} MiB", max_bytes >> 20)]
+    TemplateTooLarge {
+        blueprint: String,
+        template: String,
+        max_bytes: usize,
+    },
+
     #[error("blueprint `{blueprint}`: rendered path `{path}` {reason}")]
     UnsafePath {
         blueprint: String,
@@ -224,6 +249,9 @@ impl Error {
             Error::Interrupted => ExitStatus::Interrupted,
             Error::Manifest { .. }
             | Error::Template { .. }
+            | Error::TemplateTooDeep { .. }
+            | Error::PartialRecursion { .. }
+            | Error::TemplateTooLarge { .. }
             | Error::UnsafePath { .. }
             | Error::PathClash { .. }
             | Error::Read { .. }

@@ -9,6 +9,7 @@ mod add;
 mod assess;
 mod backup_restore;
 mod errors;
+mod hostile;
 mod init;
 mod list;
 mod parity_check;

@@ -1,0 +1,114 @@
+//! Hostile forks: templates built to exhaust the stack or the memory. Each ends with a clean error
+//! (exit 3: the fork's fault) and nothing written.
+
+use std::path::PathBuf;
+
+use crate::support::{Repo, Run, SEED_GO};
+/// A fork directory with one blueprint, `bomb`, whose manifest ends with `extra` and whose
+/// templates are `templates`.
+struct Bomb {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+const MANIFEST: &str = "id = \"bomb\"\nversion = \"1.0.0\"\nsummary = \"s\"\nwhy = \"w\"\n";
+
+impl Bomb {
+    fn new(extra: &str, templates: &[(&str, &str)]) -> Bomb {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("fork");
+        let bomb = Bomb { _tmp: tmp, dir };
+        bomb.write("bomb/blueprint.toml", &format!("{MANIFEST}{extra}"));
+        for (path, text) in templates {
+            bomb.write(&format!("bomb/templates/{path}"), text);
+        }
+        bomb
+    }
+
+    /// One template, `a.hbs`, written to `a.txt`.
+    fn template(text: &str) -> Bomb {
+        Bomb::new(
+            "[[files]]\ntemplate = \"a.hbs\"\npath = \"a.txt\"\n",
+            &[("a.hbs", text)],
+        )
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let p = self.dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    fn path(&self) -> &str {
+        self.dir.to_str().unwrap()
+    }
+
+    /// `scaffold init` with this fork in a new repo; nothing may be written whatever happens.
+    fn init(&self, extra: &[&str]) -> Run {
+        let repo = Repo::new();
+        let mut args = vec!["init", "--yes", "--only", "bomb", "--source", self.path()];
+        args.extend_from_slice(&SEED_GO);
+        args.extend_from_slice(extra);
+        let run = repo.scaffold(&args);
+        if run.code != 0 {
+            assert!(repo.files().is_empty(), "{run}");
+        }
+        run
+    }
+}
+
+#[test]
+fn a_recursive_partial_is_an_error_not_a_stack_overflow() {
+    for template in [
+        "{{#*inline \"p\"}}x{{> p}}{{/inline}}{{> p}}",
+        "{{#*inline \"p\"}}x{{> q}}{{/inline}}{{#*inline \"q\"}}y{{> p}}{{/inline}}{{> p}}",
+    ] {
+        Bomb::template(template).init(&[]).code(3).stderr_is(
+            "error: blueprint `bomb`: template `templates/a.hbs`: partial `p` can include itself (directly or through other partials)\n",
+        );
+    }
+}
+
+#[test]
+fn deeply_nested_blocks_are_an_error_not_a_stack_overflow() {
+    let nested =
+        |n: usize, open: &str, close: &str| format!("{}x\n{}", open.repeat(n), close.repeat(n));
+    for template in [
+        // The plain subset, rendered without Handlebars.
+        nested(5000, "{{#if project_name}}\n", "{{/if}}\n"),
+        // A comment sends it to Handlebars.
+        format!(
+            "{{{{!-- deep --}}}}\n{}",
+            nested(
+                1000,
+                "{{#unless (eq stage \"x\")}}{{#if project_name}}\n",
+                "{{/if}}{{/unless}}\n"
+            )
+        ),
+    ] {
+        Bomb::template(&template).init(&[]).code(3).stderr_is(
+            "error: blueprint `bomb`: template `templates/a.hbs` nests blocks, subexpressions or partials more than 64 deep\n",
+        );
+    }
+}
+
+#[test]
+fn output_past_8_mib_is_an_error_not_an_exhausted_memory() {
+    let bomb = Bomb::template(&format!(
+        "{}ab\n{}",
+        "{{#each @root.shared.list}}".repeat(6),
+        "{{/each}}".repeat(6)
+    ));
+    let list: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+    bomb.write("shared.toml", &format!("list = [{}]\n", list.join(", ")));
+    bomb.init(&[])
+        .code(3)
+        .stderr_is("error: blueprint `bomb`: template `templates/a.hbs` renders more than 8 MiB\n");
+    // A value repeated by the plain subset is held to the same limit.
+    let bomb = Bomb::template(&"{{shared.big}}".repeat(9));
+    bomb.write(
+        "shared.toml",
+        &format!("big = \"{}\"\n", "x".repeat(1 << 20)),
+    );
+    bomb.init(&[]).code(3).stderr_has("renders more than 8 MiB");
+}
