@@ -192,11 +192,17 @@ pub(crate) enum BlueprintCommand {
         to: PathBuf,
     },
     /// Check every blueprint of a fork: manifests, and every template rendered for every
-    /// combination of answers; exit 1 if anything is wrong
-    #[command(after_help = "Example:\n  scaffold blueprint lint ../our-blueprints")]
+    /// combination of answers (a fixed sample past --max-combinations); exit 1 if anything is wrong
+    #[command(
+        after_help = "Examples:\n  scaffold blueprint lint ../our-blueprints\n  scaffold blueprint lint ../our-blueprints --max-combinations 100000"
+    )]
     Lint {
         /// The fork directory
         dir: PathBuf,
+        /// Render at most this many answer combinations per blueprint; past it, a sample of
+        /// this many, spread over every value of every question
+        #[arg(long, value_name = "N", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+        max_combinations: u32,
     },
 }
 

@@ -1,6 +1,8 @@
-//! Hostile forks: templates built to exhaust the stack or the memory. Each ends with a clean error
-//! (exit 3: the fork's fault) and nothing written.
+//! Hostile forks: templates built to exhaust the stack or the memory, a lint space too large to
+//! hold, and manifests that are the fork's fault. Each ends with a clean error (exit 3: the fork's
+//! fault) and nothing written.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::support::{Repo, Run, SEED_GO};
@@ -111,4 +113,75 @@ fn output_past_8_mib_is_an_error_not_an_exhausted_memory() {
         &format!("big = \"{}\"\n", "x".repeat(1 << 20)),
     );
     bomb.init(&[]).code(3).stderr_has("renders more than 8 MiB");
+}
+
+#[test]
+fn lint_samples_a_space_too_large_to_render_whole() {
+    // 8 questions of 10 choices: 10^8 combinations, times the common questions' 288.
+    let mut questions = String::new();
+    for q in 0..8 {
+        let choices: Vec<String> = (0..10).map(|c| format!("\"c{c}\"")).collect();
+        let _ = write!(
+            questions,
+            "[[questions]]\nkey = \"q{q}\"\nprompt = \"p\"\nchoices = [{}]\n",
+            choices.join(", ")
+        );
+    }
+    let bomb = Bomb::new(
+        &format!("{questions}[[files]]\ntemplate = \"a.hbs\"\npath = \"a.txt\"\n"),
+        &[("a.hbs", "{{q0}} {{q7}}\n")],
+    );
+    let repo = Repo::new();
+    repo.scaffold(&["blueprint", "lint", bomb.path()])
+        .success()
+        .stdout_has("up to 28800000000 answer combinations, more than 4096: rendered a sample of 4096 (raise it with --max-combinations N)")
+        .stdout_has("1 blueprint checked, 4096 renders: no problems");
+    repo.scaffold(&["blueprint", "lint", bomb.path(), "--max-combinations", "10"])
+        .success()
+        .stdout_has("rendered a sample of 10")
+        .stdout_has("10 renders");
+    repo.scaffold(&["blueprint", "lint", bomb.path(), "--max-combinations", "0"])
+        .code(2);
+    // Under the cap, every combination, as before.
+    let small = Bomb::template("{{stage}}\n");
+    repo.scaffold(&["blueprint", "lint", small.path()])
+        .success()
+        .never_says("sample")
+        .stdout_has("1 blueprint checked, 288 renders: no problems");
+}
+
+#[test]
+fn lint_reports_a_template_past_a_limit_once() {
+    let bomb = Bomb::template("{{#*inline \"p\"}}{{> p}}{{/inline}}{{> p}}");
+    let repo = Repo::new();
+    repo.scaffold(&["blueprint", "lint", bomb.path()])
+        .code(1)
+        .stdout_has("partial `p` can include itself")
+        .never_says("no problems")
+        .stderr_is("1 problem found\n");
+}
+
+#[test]
+fn a_forks_pattern_too_large_to_compile_is_the_forks_fault() {
+    let bomb = Bomb::new(
+        "[[questions]]\nkey = \"code\"\nprompt = \"p\"\npattern = \"^(a{1000}){1000}$\"\n\
+         [[files]]\ntemplate = \"a.hbs\"\npath = \"a.txt\"\n",
+        &[("a.hbs", "{{code}}\n")],
+    );
+    let run = bomb.init(&["--set", "code=a"]);
+    run.code(3).stderr_has(
+        "error: blueprint `bomb`: invalid `blueprint.toml`: question `code`: pattern cannot be compiled:",
+    );
+}
+
+#[test]
+fn a_question_without_choices_is_refused_when_the_fork_loads() {
+    let bomb = Bomb::new(
+        "[[questions]]\nkey = \"size\"\nprompt = \"p\"\nchoices = []\n\
+         [[files]]\ntemplate = \"a.hbs\"\npath = \"a.txt\"\n",
+        &[("a.hbs", "{{size}}\n")],
+    );
+    bomb.init(&["--set", "size=x"]).code(3).stderr_is(
+        "error: blueprint `bomb`: invalid `blueprint.toml`: question `size`: `choices` is empty, so it could never be answered\n",
+    );
 }
