@@ -561,7 +561,9 @@ fn render_file(blueprint: &Blueprint, index: usize, ctx: &Value) -> Result<Rende
     })
 }
 
-/// A rendered path must be relative, stay inside the repo, and keep out of `.git` and `.scaffold`.
+/// A rendered path must be relative, stay inside the repo, keep out of `.scaffold`, and hold no
+/// version-control metadata (a `.git` anywhere, e.g. `vendor/lib/.git/hooks/post-checkout`, would
+/// be a hook git runs).
 pub(crate) fn check_path(path: &str) -> std::result::Result<(), &'static str> {
     if path.is_empty() || path.ends_with('/') {
         return Err("is not a file path");
@@ -575,6 +577,9 @@ pub(crate) fn check_path(path: &str) -> std::result::Result<(), &'static str> {
     }
     for c in p.components() {
         match c {
+            Component::Normal(name) if is_vcs_metadata(&name.to_string_lossy()) => {
+                return Err("is inside version-control metadata (`.git`, `.hg`, `.svn`)");
+            }
             Component::Normal(_) => {}
             Component::ParentDir => return Err("leaves the repo"),
             Component::CurDir => return Err("contains `.`"),
@@ -582,10 +587,33 @@ pub(crate) fn check_path(path: &str) -> std::result::Result<(), &'static str> {
         }
     }
     let first = p.components().next();
-    if matches!(first, Some(Component::Normal(n)) if n == ".git" || n == ".scaffold") {
-        return Err("is inside `.git` or `.scaffold`");
+    if matches!(first, Some(Component::Normal(n)) if same_name(&n.to_string_lossy(), ".scaffold")) {
+        return Err("is inside `.scaffold`");
     }
     Ok(())
+}
+
+/// Whether a path component names a version-control directory: `.git`, `.hg` or `.svn`, as a
+/// case-insensitive file system (macOS, Windows) would read it.
+pub(crate) fn is_vcs_metadata(name: &str) -> bool {
+    [".git", ".hg", ".svn"]
+        .iter()
+        .any(|meta| same_name(name, meta))
+}
+
+/// Whether `name` opens the same entry as `plain` on a case-insensitive file system, which also
+/// ignores trailing dots and spaces (Windows) and some invisible code points (HFS+), as git itself
+/// checks.
+fn same_name(name: &str, plain: &str) -> bool {
+    let visible: String = name
+        .chars()
+        .filter(|c| {
+            !matches!(c, '\u{200C}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}')
+        })
+        .collect();
+    visible
+        .trim_end_matches(['.', ' '])
+        .eq_ignore_ascii_case(plain)
 }
 
 #[cfg(test)]
@@ -750,11 +778,45 @@ mod tests {
         assert_eq!(check_path("/etc/passwd"), Err("is absolute"));
         assert_eq!(check_path("../x"), Err("leaves the repo"));
         assert_eq!(check_path("a/../../x"), Err("leaves the repo"));
-        assert_eq!(
-            check_path(".git/config"),
-            Err("is inside `.git` or `.scaffold`")
-        );
         assert_eq!(check_path(""), Err("is not a file path"));
+        assert_eq!(
+            check_path(".scaffold/state.toml"),
+            Err("is inside `.scaffold`")
+        );
+        assert_eq!(
+            check_path(".Scaffold/state.toml"),
+            Err("is inside `.scaffold`")
+        );
+        assert_eq!(check_path("docs/.scaffold"), Ok(()));
+    }
+
+    #[test]
+    fn paths_never_reach_version_control_metadata() {
+        for path in [
+            ".git/config",
+            "vendor/lib/.git/hooks/post-checkout",
+            ".GIT/hooks/pre-commit",
+            "a/.Git/config",
+            "a/.git./hooks/x",
+            "a/.git /hooks/x",
+            "a/.g\u{200c}it/hooks/x",
+            "a/.hg/hgrc",
+            "a/.SVN/entries",
+        ] {
+            assert_eq!(
+                check_path(path),
+                Err("is inside version-control metadata (`.git`, `.hg`, `.svn`)"),
+                "{path}"
+            );
+        }
+        for path in [
+            ".github/workflows/ci.yml",
+            ".gitignore",
+            "a/.gitattributes",
+            "a/git/x",
+        ] {
+            assert_eq!(check_path(path), Ok(()), "{path}");
+        }
     }
 
     proptest::proptest! {

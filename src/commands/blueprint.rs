@@ -250,7 +250,13 @@ fn lint(dir: &Path, max_combinations: usize) -> Result<ExitStatus> {
         path: ".".into(),
         source,
     })?;
-    let fork = source::open(&dir.to_string_lossy(), None, &cwd)?;
+    let git = crate::config::git_options()?;
+    let sources = source::Reader {
+        cwd: &cwd,
+        repo: None,
+        git: &git,
+    };
+    let fork = sources.open(&dir.to_string_lossy(), None)?;
     let mut findings = Findings::default();
     // Each blueprint alone, so one broken manifest does not hide the others' problems.
     let folders = catalog::folders(fork.files.keys());
