@@ -11,7 +11,7 @@ macro_rules! exit_codes {
   0  done, or nothing to do
   1  refused: files changed since scaffold wrote them (conflicts); nothing was written
   2  bad input: unknown key or value, bad answers or state file, missing answers without a terminal
-  3  any other failure (I/O, a broken blueprint); the cause is printed
+  3  any other failure (I/O, a broken blueprint, git past its timeout); the cause is printed
 130  interrupted"
     };
 }
@@ -104,8 +104,9 @@ pub(crate) struct CommonArgs {
     #[arg(long)]
     pub(crate) force: bool,
 
-    /// Blueprints from a fork: a directory laid out like `blueprints/`, or a git URL (recorded, so
-    /// later runs use it without the flag)
+    /// Blueprints from a fork: a directory laid out like `blueprints/`, or a git URL (https, ssh,
+    /// git, file) or repository. Recorded, so later runs use it without the flag; a directory
+    /// outside the repository must be given again (`SCAFFOLD_GIT_TIMEOUT`: seconds git may take, 60)
     #[arg(long, value_name = "SRC")]
     pub(crate) source: Option<String>,
 
@@ -167,6 +168,11 @@ pub(crate) struct StatusArgs {
     /// unresolved conflicts
     #[arg(long)]
     pub(crate) check: bool,
+
+    /// Compare with this fork instead of the recorded one (a directory or a git URL); a directory
+    /// recorded outside the repository is read only when given again
+    #[arg(long, value_name = "SRC")]
+    pub(crate) source: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,11 +198,17 @@ pub(crate) enum BlueprintCommand {
         to: PathBuf,
     },
     /// Check every blueprint of a fork: manifests, and every template rendered for every
-    /// combination of answers; exit 1 if anything is wrong
-    #[command(after_help = "Example:\n  scaffold blueprint lint ../our-blueprints")]
+    /// combination of answers (a fixed sample past --max-combinations); exit 1 if anything is wrong
+    #[command(
+        after_help = "Examples:\n  scaffold blueprint lint ../our-blueprints\n  scaffold blueprint lint ../our-blueprints --max-combinations 100000"
+    )]
     Lint {
         /// The fork directory
         dir: PathBuf,
+        /// Render at most this many answer combinations per blueprint; past it, a sample of
+        /// this many, spread over every value of every question
+        #[arg(long, value_name = "N", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+        max_combinations: u32,
     },
 }
 

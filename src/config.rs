@@ -1,10 +1,13 @@
-//! Turns the parsed command line into a `Config`: the only place that reads the current directory
-//! and whether a terminal is attached.
+//! Turns the parsed command line into a `Config`: the only place that reads the current directory,
+//! the environment and whether a terminal is attached.
 
+use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::answers::parse_set;
+use crate::blueprint::source::{GitOptions, Reader};
 use crate::cli::CommonArgs;
 use crate::error::{Error, Result};
 
@@ -53,6 +56,8 @@ pub(crate) struct Config {
     /// How long a run waits for another one to release the repo's lock:
     /// `SCAFFOLD_LOCK_WAIT` seconds, else 10.
     pub(crate) lock_wait: std::time::Duration,
+    /// How git fetches a git `--source` (see `git_options`).
+    pub(crate) git: GitOptions,
 }
 
 /// The lock wait from `SCAFFOLD_LOCK_WAIT` (whole or fractional seconds), else 10 s.
@@ -70,6 +75,35 @@ pub(crate) fn lock_wait(value: Option<&std::ffi::OsStr>) -> Result<std::time::Du
             value: text.into_owned(),
             expected: "a number of seconds",
         })
+}
+
+/// How git runs for blueprint sources: `SCAFFOLD_GIT_TIMEOUT` seconds in all per source (default
+/// 60), and ssh in batch mode unless the user set `GIT_SSH_COMMAND` or `GIT_SSH`.
+pub(crate) fn git_options() -> Result<GitOptions> {
+    let own_ssh =
+        std::env::var_os("GIT_SSH_COMMAND").is_some() || std::env::var_os("GIT_SSH").is_some();
+    parse_git_options(std::env::var_os("SCAFFOLD_GIT_TIMEOUT").as_deref(), own_ssh)
+}
+
+/// The longest `SCAFFOLD_GIT_TIMEOUT` taken: a day.
+const MAX_GIT_TIMEOUT_SECONDS: u64 = 86_400;
+
+fn parse_git_options(timeout: Option<&OsStr>, own_ssh: bool) -> Result<GitOptions> {
+    let mut options = GitOptions {
+        batch_ssh: !own_ssh,
+        ..GitOptions::default()
+    };
+    if let Some(raw) = timeout {
+        let seconds = raw
+            .to_str()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .filter(|s| (1..=MAX_GIT_TIMEOUT_SECONDS).contains(s))
+            .ok_or_else(|| Error::GitTimeoutSetting {
+                value: raw.to_string_lossy().into_owned(),
+            })?;
+        options.timeout = Duration::from_secs(seconds);
+    }
+    Ok(options)
 }
 
 /// Today's date as `YYYY-MM-DD`: from `SOURCE_DATE_EPOCH` (seconds since 1970, UTC) when given,
@@ -97,7 +131,17 @@ impl Config {
         let today = today(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())?;
         let mut config = Self::build(args, interactive, today)?;
         config.lock_wait = lock_wait(std::env::var_os("SCAFFOLD_LOCK_WAIT").as_deref())?;
+        config.git = git_options()?;
         Ok(config)
+    }
+
+    /// How this run reads blueprint sources.
+    pub(crate) fn sources(&self) -> Reader<'_> {
+        Reader {
+            cwd: &self.cwd,
+            repo: Some(&self.root),
+            git: &self.git,
+        }
     }
 
     fn build(args: &CommonArgs, interactive: bool, today: String) -> Result<Config> {
@@ -123,6 +167,7 @@ impl Config {
             })?,
             today,
             lock_wait: std::time::Duration::from_secs(10),
+            git: GitOptions::default(),
         })
     }
 }
@@ -188,5 +233,28 @@ mod tests {
             wait("-1").unwrap_err().to_string(),
             "SCAFFOLD_LOCK_WAIT `-1` is not valid: expected a number of seconds"
         );
+    }
+
+    #[test]
+    fn git_timeout_and_ssh_come_from_the_environment() {
+        let timeout = |v: Option<&str>, own_ssh| parse_git_options(v.map(OsStr::new), own_ssh);
+        assert_eq!(
+            timeout(None, false).unwrap(),
+            GitOptions {
+                timeout: Duration::from_mins(1),
+                batch_ssh: true
+            }
+        );
+        let set = timeout(Some(" 2\n"), true).unwrap();
+        assert_eq!(set.timeout, Duration::from_secs(2));
+        assert!(!set.batch_ssh, "the user's own ssh command is kept");
+        for bad in ["0", "-1", "1.5", "soon", "86401"] {
+            assert_eq!(
+                timeout(Some(bad), false).unwrap_err().to_string(),
+                format!(
+                    "SCAFFOLD_GIT_TIMEOUT `{bad}` is not a whole number of seconds from 1 to 86400"
+                )
+            );
+        }
     }
 }

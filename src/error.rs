@@ -116,6 +116,31 @@ pub(crate) enum Error {
         message: String,
     },
 
+    #[error(
+        "blueprint `{blueprint}`: template `{template}` nests blocks, subexpressions or partials more than {max} deep"
+    )]
+    TemplateTooDeep {
+        blueprint: String,
+        template: String,
+        max: usize,
+    },
+
+    #[error(
+        "blueprint `{blueprint}`: template `{template}`: partial `{partial}` can include itself (directly or through other partials)"
+    )]
+    PartialRecursion {
+        blueprint: String,
+        template: String,
+        partial: String,
+    },
+
+    #[error("blueprint `{blueprint}`: template `{template}` renders more than {} MiB", max_bytes >> 20)]
+    TemplateTooLarge {
+        blueprint: String,
+        template: String,
+        max_bytes: usize,
+    },
+
     #[error("blueprint `{blueprint}`: rendered path `{path}` {reason}")]
     UnsafePath {
         blueprint: String,
@@ -178,6 +203,30 @@ pub(crate) enum Error {
 
     #[error("refusing symlink `{}` in a blueprint source: a fork may hold only regular files", path.display())]
     ForkSymlink { path: PathBuf },
+
+    #[error("refusing `{}` in a blueprint source: a fork may not hold version-control metadata (`.git`, `.hg`, `.svn`)", path.display())]
+    ForkMetadata { path: PathBuf },
+
+    #[error(
+        "blueprint source `{location}` recorded in `.scaffold/state.toml` {reason}; scaffold reads a recorded directory only inside the repository: give it again with `--source {location}`"
+    )]
+    RecordedSourceOutside {
+        location: String,
+        reason: &'static str,
+    },
+
+    #[error(
+        "git source `{url}`: transport `{transport}` is not allowed (allowed: https, ssh, git, file)"
+    )]
+    GitTransport { url: String, transport: String },
+
+    #[error(
+        "git source `{url}`: git did not finish within {seconds} s and was stopped; for a slow source raise SCAFFOLD_GIT_TIMEOUT (seconds)"
+    )]
+    GitTimeout { url: String, seconds: u64 },
+
+    #[error("SCAFFOLD_GIT_TIMEOUT `{value}` is not a whole number of seconds from 1 to 86400")]
+    GitTimeoutSetting { value: String },
 
     #[error(
         "blueprint source `{spec}` is neither a directory nor a git URL (for a local git repository use file:///path/to/repo)"
@@ -260,10 +309,18 @@ impl Error {
             | Error::EnvValue { .. }
             | Error::Unfit { .. }
             | Error::OutsideRepo { .. }
-            | Error::Unreadable { .. } => ExitStatus::BadInput,
+            | Error::Unreadable { .. }
+            | Error::RecordedSourceOutside { .. }
+            | Error::GitTransport { .. }
+            | Error::GitTimeoutSetting { .. } => ExitStatus::BadInput,
             Error::Interrupted => ExitStatus::Interrupted,
             Error::Manifest { .. }
             | Error::Template { .. }
+            | Error::TemplateTooDeep { .. }
+            | Error::PartialRecursion { .. }
+            | Error::TemplateTooLarge { .. }
+            | Error::ForkMetadata { .. }
+            | Error::GitTimeout { .. }
             | Error::UnsafePath { .. }
             | Error::PathClash { .. }
             | Error::Read { .. }

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::render::check_path;
-use crate::blueprint::source::SourceRecord;
+use crate::blueprint::source::{self, SourceKind, SourceRecord};
 use crate::error::{Error, Result};
 use crate::fs::{CONFIG_CAP, FILE_CAP, RepoFs};
 
@@ -191,6 +191,9 @@ impl State {
             }
         }
         let state: State = toml::from_str(text).map_err(|e| corrupt(oneline(&e)))?;
+        if let Some(record) = &state.source {
+            check_source(record).map_err(|m| corrupt(format!("`[source]`: {m}")))?;
+        }
         // Recorded paths are acted on (read, merged, removed): each must stay inside the repo.
         for (id, applied) in &state.foundations {
             for path in applied.files.keys().chain(applied.adr.iter()) {
@@ -262,6 +265,45 @@ fn recover(fs: &RepoFs, old: &State, mut pending: State) -> State {
         .foundations
         .retain(|id, applied| old.foundations.contains_key(id) || !applied.files.is_empty());
     pending
+}
+
+/// A recorded source must be one scaffold could have written: a git URL over an allowed
+/// transport, with a ref git cannot take for an option and a commit id; or a directory (whether it
+/// lies inside the repository is checked when it is read).
+fn check_source(record: &SourceRecord) -> std::result::Result<(), String> {
+    if record.location.is_empty() || record.location.contains(['\0', '\n', '\r']) {
+        return Err("`location` must be a path or URL on one line".to_owned());
+    }
+    match record.kind {
+        SourceKind::Git => {
+            if let Err(transport) = source::transport(&record.location) {
+                return Err(format!(
+                    "transport `{transport}` is not allowed (allowed: https, ssh, git, file)"
+                ));
+            }
+            if let Some(reference) = &record.reference
+                && (reference.is_empty()
+                    || reference.starts_with('-')
+                    || reference.contains(|c: char| c.is_whitespace() || c.is_control()))
+            {
+                return Err(format!(
+                    "`ref = \"{reference}\"` is not a tag, branch or commit name"
+                ));
+            }
+            if let Some(commit) = &record.commit
+                && !(matches!(commit.len(), 40 | 64)
+                    && commit.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                return Err(format!("`commit = \"{commit}\"` is not a commit id"));
+            }
+        }
+        SourceKind::Dir => {
+            if record.reference.is_some() || record.commit.is_some() {
+                return Err("a directory source has no `ref` or `commit`".to_owned());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn oneline(e: &toml::de::Error) -> String {
@@ -349,6 +391,57 @@ mod tests {
         ] {
             let err = parse(&state(bad)).unwrap_err().to_string();
             assert!(err.contains(&format!("path `{bad}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_recorded_source_must_be_one_scaffold_could_have_written() {
+        let state = |source: &str| parse(&format!("version = 1\n[source]\n{source}\n"));
+        for good in [
+            "kind = \"dir\"\nlocation = \"blueprints\"",
+            "kind = \"dir\"\nlocation = \"/srv/blueprints\"",
+            "kind = \"git\"\nlocation = \"https://example.com/b.git\"\nref = \"v1.0.0\"\ncommit = \"0123456789abcdef0123456789abcdef01234567\"",
+            "kind = \"git\"\nlocation = \"git@example.com:acme/b.git\"",
+            "kind = \"git\"\nlocation = \"/srv/blueprints.git\"",
+        ] {
+            assert!(state(good).is_ok(), "{good}: {:?}", state(good));
+        }
+        for (bad, message) in [
+            (
+                "kind = \"git\"\nlocation = \"ext::sh -c evil\"",
+                "transport `ext` is not allowed",
+            ),
+            (
+                "kind = \"git\"\nlocation = \"fd::0\"",
+                "transport `fd` is not allowed",
+            ),
+            (
+                "kind = \"git\"\nlocation = \"http://example.com/b\"",
+                "transport `http` is not allowed",
+            ),
+            (
+                "kind = \"git\"\nlocation = \"https://e.com/b\"\nref = \"--upload-pack=x\"",
+                "is not a tag, branch or commit name",
+            ),
+            (
+                "kind = \"git\"\nlocation = \"https://e.com/b\"\ncommit = \"HEAD\"",
+                "is not a commit id",
+            ),
+            (
+                "kind = \"dir\"\nlocation = \"\"",
+                "`location` must be a path or URL",
+            ),
+            (
+                "kind = \"dir\"\nlocation = \"b\"\nref = \"main\"",
+                "a directory source has no",
+            ),
+        ] {
+            let err = state(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("state file `.scaffold/state.toml` is not valid: `[source]`: ")
+                    && err.contains(message),
+                "{bad}: {err}"
+            );
         }
     }
 

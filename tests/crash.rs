@@ -134,10 +134,9 @@ fn init_killed_at_any_moment_recovers() {
 
 #[test]
 fn upgrade_killed_at_any_moment_recovers() {
-    let fork = Fork::v1();
     let setup = || {
         let repo = Repo::new();
-        fork.to_v1();
+        let fork = Fork::v1_in(&repo);
         init_from(&repo, &fork);
         fork.to_v2();
         repo

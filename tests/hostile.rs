@@ -108,8 +108,8 @@ fn state_folders_that_leave_the_repo_are_refused() {
 
 #[test]
 fn upgrade_never_removes_a_file_outside_the_repo() {
-    let fork = Fork::v1();
     let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
     init_from(&repo, &fork);
     let target = outside(&repo, "victims");
     std::fs::write(target.join("old.md"), "old\n").unwrap();
@@ -216,8 +216,8 @@ const NOT_TEXT: [(&str, &[u8]); 3] = [
 #[test]
 fn an_upgrade_never_re_encodes_bytes_that_are_not_utf8() {
     for (kind, bytes) in NOT_TEXT {
-        let fork = Fork::v1();
         let repo = Repo::new();
+        let fork = Fork::v1_in(&repo);
         init_from(&repo, &fork);
         let mut edited = repo.read_bytes("docs/notes.md");
         edited.extend_from_slice(bytes);

@@ -10,6 +10,7 @@ mod assess;
 mod backup_restore;
 mod crash;
 mod errors;
+mod forks;
 mod fuzz;
 mod hostile;
 mod init;

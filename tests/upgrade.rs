@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use crate::support::{Repo, SEED_GO, git};
 
-/// A fork directory holding the `notes` blueprint.
+/// A fork directory holding the `notes` blueprint: outside the repo (its own temporary
+/// directory), or inside it, where the recorded source is read again without `--source`.
 pub(crate) struct Fork {
-    _tmp: tempfile::TempDir,
+    _tmp: Option<tempfile::TempDir>,
     dir: PathBuf,
 }
 
@@ -45,10 +46,20 @@ path = "docs/adr/{{{{adr_number}}}}-notes.md"
 }
 
 impl Fork {
-    /// Version 1.0.0: notes, a `once` runbook, a .gitignore block, an ADR, and `old.md`.
+    /// Version 1.0.0 in a directory of its own, outside any repo.
     pub(crate) fn v1() -> Fork {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("fork");
+        Fork::v1_at(Some(tmp), dir)
+    }
+
+    /// Version 1.0.0 in the repo's `blueprints/` folder.
+    pub(crate) fn v1_in(repo: &Repo) -> Fork {
+        Fork::v1_at(None, repo.path().join("blueprints"))
+    }
+
+    /// Version 1.0.0: notes, a `once` runbook, a .gitignore block, an ADR, and `old.md`.
+    fn v1_at(tmp: Option<tempfile::TempDir>, dir: PathBuf) -> Fork {
         let fork = Fork { _tmp: tmp, dir };
         fork.to_v1();
         fork
@@ -115,12 +126,15 @@ fn edit(repo: &Repo, path: &str, from: &str, to: &str) {
 }
 
 #[test]
-fn a_fork_directory_is_recorded_and_used_without_the_flag() {
-    let fork = Fork::v1();
+fn a_fork_directory_in_the_repo_is_recorded_and_used_without_the_flag() {
     let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
     init_from(&repo, &fork);
     let state = repo.read(".scaffold/state.toml");
-    assert!(state.contains("[source]\nkind = \"dir\""), "{state}");
+    assert!(
+        state.contains("[source]\nkind = \"dir\"\nlocation = \"blueprints\"\n"),
+        "recorded relative to the repo, so it holds in every clone\n{state}"
+    );
     assert!(repo.read("docs/notes.md").contains("# Notes for demo"));
     // No --source: the recorded fork is used again, nothing changes.
     repo.scaffold(&["init", "--only", "notes"])
@@ -133,9 +147,67 @@ fn a_fork_directory_is_recorded_and_used_without_the_flag() {
 }
 
 #[test]
-fn upgrade_merges_local_edits_and_applies_the_new_version() {
+fn a_fork_directory_outside_the_repo_must_be_given_again() {
     let fork = Fork::v1();
     let repo = Repo::new();
+    init_from(&repo, &fork);
+    let state = repo.read(".scaffold/state.toml");
+    assert!(state.contains("[source]\nkind = \"dir\""), "{state}");
+    let location = std::fs::canonicalize(&fork.dir).unwrap();
+    let location = location.to_str().unwrap();
+    let refused = format!(
+        "error: blueprint source `{location}` recorded in `.scaffold/state.toml` is outside the repository; scaffold reads a recorded directory only inside the repository: give it again with `--source {location}`\n"
+    );
+    let before = repo.fingerprint();
+    repo.scaffold(&["init", "--only", "notes"])
+        .code(2)
+        .stderr_is(&refused);
+    repo.scaffold(&["upgrade"]).code(2).stderr_is(&refused);
+    repo.scaffold(&["status", "--check"])
+        .code(2)
+        .stderr_is(&refused);
+    assert_eq!(repo.fingerprint(), before, "nothing written");
+    // Given again, it is read.
+    repo.scaffold(&["upgrade", "--source", fork.path()])
+        .success()
+        .stdout_has("nothing to do");
+    repo.scaffold(&["status", "--check", "--source", fork.path()])
+        .success()
+        .stdout_has("notes 1.0.0 (up to date;");
+}
+
+#[test]
+fn a_hand_edited_directory_source_outside_the_repo_is_not_read() {
+    let elsewhere = Fork::v1();
+    let repo = Repo::new();
+    let mut args = vec!["init", "--yes", "--only", "ci"];
+    args.extend_from_slice(&SEED_GO);
+    repo.scaffold(&args).success();
+    // Someone points the committed state at a directory of their choosing.
+    let state = repo.read(".scaffold/state.toml");
+    for location in [elsewhere.path(), "/", "../..", "blueprints/../../.."] {
+        repo.write(
+            ".scaffold/state.toml",
+            &state.replacen(
+                "[answers]",
+                &format!("[source]\nkind = \"dir\"\nlocation = \"{location}\"\n\n[answers]"),
+                1,
+            ),
+        );
+        let before = repo.fingerprint();
+        for command in [&["status"][..], &["upgrade"], &["add", "notes"]] {
+            repo.scaffold(command)
+                .code(2)
+                .stderr_has(&format!("blueprint source `{location}` recorded in `.scaffold/state.toml` is outside the repository"));
+        }
+        assert_eq!(repo.fingerprint(), before, "{location}");
+    }
+}
+
+#[test]
+fn upgrade_merges_local_edits_and_applies_the_new_version() {
+    let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
     init_from(&repo, &fork);
     edit(&repo, "docs/notes.md", "line 7\n", "line 7, ours\n");
     repo.write("docs/runbook.md", "# Our runbook\n");
@@ -203,8 +275,8 @@ fn upgrade_merges_local_edits_and_applies_the_new_version() {
 
 #[test]
 fn overlapping_edits_are_written_with_conflict_markers_and_exit_1() {
-    let fork = Fork::v1();
     let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
     init_from(&repo, &fork);
     edit(&repo, "docs/notes.md", "line 2\n", "line 2, ours\n");
     fork.to_v2();
@@ -230,8 +302,8 @@ fn overlapping_edits_are_written_with_conflict_markers_and_exit_1() {
 
 #[test]
 fn upgrade_dry_run_shows_the_plan_and_writes_nothing() {
-    let fork = Fork::v1();
     let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
     init_from(&repo, &fork);
     fork.to_v2();
     let before = repo.fingerprint();
@@ -245,8 +317,8 @@ fn upgrade_dry_run_shows_the_plan_and_writes_nothing() {
 
 #[test]
 fn upgrade_dry_run_shows_the_diff_of_merges_and_removals() {
-    let fork = Fork::v1();
     let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
     init_from(&repo, &fork);
     edit(&repo, "docs/notes.md", "line 7\n", "line 7, ours\n");
     fork.to_v2();
@@ -263,8 +335,8 @@ fn upgrade_dry_run_shows_the_diff_of_merges_and_removals() {
 
 #[test]
 fn a_new_question_is_asked_and_without_a_terminal_it_is_an_error() {
-    let fork = Fork::v1();
     let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
     init_from(&repo, &fork);
     fork.to_v2();
     let before = repo.fingerprint();
@@ -277,8 +349,8 @@ fn a_new_question_is_asked_and_without_a_terminal_it_is_an_error() {
 
 #[test]
 fn deleted_files_stay_deleted_and_modified_dropped_files_stay() {
-    let fork = Fork::v1();
     let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
     init_from(&repo, &fork);
     std::fs::remove_file(repo.path().join("docs/notes.md")).unwrap();
     repo.write("docs/old.md", "old, and ours now\n");
@@ -468,7 +540,9 @@ fn a_fork_blueprint_that_extends_an_embedded_one_inherits_what_it_does_not_overr
         repo.read(".github/workflows/ci.yml").contains("name: CI"),
         "inherited"
     );
-    repo.scaffold(&["status"]).success().stdout_has("ci 1.0.1");
+    repo.scaffold(&["status", "--source", fork.to_str().unwrap()])
+        .success()
+        .stdout_has("ci 1.0.1");
 }
 
 #[test]

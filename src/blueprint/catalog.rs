@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use include_dir::{Dir, include_dir};
 
-use crate::blueprint::manifest::{Manifest, Mode};
+use crate::blueprint::manifest::{Manifest, Mode, Question};
 use crate::blueprint::source::Fork;
 use crate::error::{Error, Result};
 use crate::questions::{COMMON_KEYS, STAGES};
@@ -281,35 +281,10 @@ pub(crate) fn check(blueprint: Blueprint, folder: &str) -> Result<Blueprint> {
             )));
         }
     }
-    let key_ok = |key: &str| {
-        key.starts_with(|c: char| c.is_ascii_lowercase())
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    };
-    let mut own_keys = Vec::new();
     for q in &manifest.questions {
-        if !key_ok(&q.key) || COMMON_KEYS.contains(&q.key.as_str()) {
-            return Err(fail(format!(
-                "question key `{}` must be [a-z][a-z0-9_]* and not a common key",
-                q.key
-            )));
-        }
-        if let Some(pattern) = &q.pattern {
-            // Parsing checks the syntax; compiling (many times the work) waits for an answer.
-            regex_syntax::parse(pattern)
-                .map_err(|e| fail(format!("question `{}`: bad pattern: {e}", q.key)))?;
-        }
-        if let (Some(choices), Some(default)) = (&q.choices, &q.default)
-            && !choices.contains(default)
-        {
-            return Err(fail(format!(
-                "question `{}`: default `{default}` is not one of its choices",
-                q.key
-            )));
-        }
-        own_keys.push(q.key.as_str());
+        check_question(q, blueprint.source != EMBEDDED_SOURCE).map_err(fail)?;
     }
+    let own_keys: Vec<&str> = manifest.questions.iter().map(|q| q.key.as_str()).collect();
     let known = |key: &str| COMMON_KEYS.contains(&key) || own_keys.contains(&key);
     let whens = manifest
         .questions
@@ -341,20 +316,79 @@ pub(crate) fn check(blueprint: Blueprint, folder: &str) -> Result<Blueprint> {
     Ok(blueprint)
 }
 
+/// One question of a manifest: its key, its pattern (compiled too, for a fork, whose pattern may
+/// be too large for the regex engine) and its choices; what is wrong, if anything.
+fn check_question(q: &Question, from_fork: bool) -> std::result::Result<(), String> {
+    let key_ok = q.key.starts_with(|c: char| c.is_ascii_lowercase())
+        && q.key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !key_ok || COMMON_KEYS.contains(&q.key.as_str()) {
+        return Err(format!(
+            "question key `{}` must be [a-z][a-z0-9_]* and not a common key",
+            q.key
+        ));
+    }
+    if let Some(pattern) = &q.pattern {
+        // Parsing checks the syntax; compiling (many times the work) waits for an answer, except
+        // in a fork: a pattern too large to compile is its author's to fix, not an answer's fault.
+        regex_syntax::parse(pattern)
+            .map_err(|e| format!("question `{}`: bad pattern: {e}", q.key))?;
+        if from_fork {
+            regex::Regex::new(pattern).map_err(|e| {
+                format!(
+                    "question `{}`: pattern cannot be compiled: {}",
+                    q.key,
+                    e.to_string().replace('\n', " ")
+                )
+            })?;
+        }
+    }
+    match (&q.choices, &q.default) {
+        (Some(choices), _) if choices.is_empty() => Err(format!(
+            "question `{}`: `choices` is empty, so it could never be answered",
+            q.key
+        )),
+        (Some(choices), Some(default)) if !choices.contains(default) => Err(format!(
+            "question `{}`: default `{default}` is not one of its choices",
+            q.key
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn load_one(manifest: &[u8]) -> Result<Blueprint> {
+        load_from(manifest, "test")
+    }
+
+    fn load_from(manifest: &[u8], source: &str) -> Result<Blueprint> {
         let manifest = parse_manifest("x", manifest)?;
         check(
             Blueprint {
                 manifest,
-                source: "test".to_owned(),
+                source: source.to_owned(),
                 templates: BTreeMap::new(),
             },
             "x",
         )
+    }
+
+    #[test]
+    fn a_forks_pattern_too_large_to_compile_is_the_forks_error() {
+        let manifest = b"id = \"x\"\nversion = \"1.0.0\"\nsummary = \"s\"\nwhy = \"w\"\n\
+            [[questions]]\nkey = \"region\"\nprompt = \"p\"\npattern = \"^(a{1000}){1000}$\"\n";
+        let err = load_from(manifest, "/srv/fork").unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "blueprint `x`: invalid `blueprint.toml`: question `region`: pattern cannot be compiled:"
+            ),
+            "{err}"
+        );
+        assert_eq!(err.exit_status(), crate::exit::ExitStatus::Failure);
     }
 
     #[test]
@@ -415,6 +449,11 @@ mod tests {
         assert!(
             err.to_string().contains("question `region`: bad pattern"),
             "{err}"
+        );
+        let err = question("key = \"size\"\nprompt = \"p\"\nchoices = []").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "blueprint `x`: invalid `blueprint.toml`: question `size`: `choices` is empty, so it could never be answered"
         );
         for key in ["Region", "9lives", "a-b", "", "stage"] {
             let err = question(&format!("key = \"{key}\"\nprompt = \"p\"")).unwrap_err();

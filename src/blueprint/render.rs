@@ -1,13 +1,15 @@
-//! Renders a blueprint for a set of answers. Pure: it never touches the disk.
+//! Renders a blueprint for a set of answers. Pure: it never touches the disk. Every template is
+//! held to the limits of `limits` (nesting depth, partial recursion, output size).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Component, Path};
 
-use handlebars::Handlebars;
+use handlebars::{Handlebars, RenderContext, Renderable, template::Template};
 use serde_json::{Value, json};
 
 use crate::blueprint::catalog::Blueprint;
+use crate::blueprint::limits::{self, CappedOutput, Exceeded, MAX_DEPTH, MAX_OUTPUT};
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::subset;
 use crate::error::{Error, Result};
@@ -131,21 +133,85 @@ pub(crate) fn context(
 pub(crate) fn render_text(blueprint: &str, what: &str, text: &str, ctx: &Value) -> Result<String> {
     let protected = protect(text);
     let rendered = match subset::render(&protected, ctx) {
-        Some(rendered) => rendered,
+        Some(Ok(rendered)) => rendered,
+        Some(Err(exceeded)) => return Err(limit_error(blueprint, what, exceeded)),
         None => render_pieces(blueprint, what, &protected, ctx)?,
     };
     Ok(restore(&rendered))
 }
 
+/// The error for a template that went past a limit.
+fn limit_error(blueprint: &str, what: &str, exceeded: Exceeded) -> Error {
+    let (blueprint, template) = (blueprint.to_owned(), what.to_owned());
+    match exceeded {
+        Exceeded::Depth => Error::TemplateTooDeep {
+            blueprint,
+            template,
+            max: MAX_DEPTH,
+        },
+        Exceeded::Recursion { partial } => Error::PartialRecursion {
+            blueprint,
+            template,
+            partial,
+        },
+        Exceeded::Output => Error::TemplateTooLarge {
+            blueprint,
+            template,
+            max_bytes: MAX_OUTPUT,
+        },
+    }
+}
+
+/// Why Handlebars did not render a text.
+enum Failure {
+    Handlebars(handlebars::RenderError),
+    Limit(Exceeded),
+}
+
+/// Parses a text with Handlebars, checks it against the limits, and renders it into at most
+/// `budget` bytes.
+fn render_checked(
+    text: &str,
+    ctx: &handlebars::Context,
+    budget: usize,
+) -> std::result::Result<String, Failure> {
+    let template = Template::compile(text)
+        .map_err(|e| Failure::Handlebars(handlebars::RenderError::from(e)))?;
+    limits::check(&template).map_err(Failure::Limit)?;
+    let mut out = CappedOutput::new(budget);
+    let mut rc = RenderContext::new(None);
+    let result = template.render(&ENGINE, ctx, &mut rc, &mut out);
+    if out.exceeded() {
+        return Err(Failure::Limit(Exceeded::Output));
+    }
+    result.map_err(Failure::Handlebars)?;
+    out.finish().map_err(Failure::Limit)
+}
+
+/// The error for a text Handlebars did not render; `line` finds the template's line.
+fn failure_error(
+    blueprint: &str,
+    what: &str,
+    failure: Failure,
+    line: &dyn Fn(&handlebars::RenderError) -> Option<usize>,
+) -> Error {
+    match failure {
+        Failure::Handlebars(e) => Error::Template {
+            blueprint: blueprint.to_owned(),
+            template: what.to_owned(),
+            line: line(&e),
+            message: e.reason().to_string(),
+        },
+        Failure::Limit(exceeded) => limit_error(blueprint, what, exceeded),
+    }
+}
+
 /// Renders a protected text with Handlebars, in pieces (see `chunks` and `fold`).
 fn render_pieces(blueprint: &str, what: &str, protected: &str, ctx: &Value) -> Result<String> {
-    let hb = &*ENGINE;
-    let fail = |e: &handlebars::RenderError, line: Option<usize>| Error::Template {
-        blueprint: blueprint.to_owned(),
-        template: what.to_owned(),
-        line,
-        message: e.reason().to_string(),
+    let fail = |e: Failure, line: &dyn Fn(&handlebars::RenderError) -> Option<usize>| {
+        failure_error(blueprint, what, e, line)
     };
+    let left = |out: &str| MAX_OUTPUT.saturating_sub(out.len());
     // Inline partials (`{{#*inline}}`) are defined on lines of their own; every piece after the
     // one that defines them gets the definitions again, and their output (if any) is cut off.
     let definitions: String = protected
@@ -177,40 +243,44 @@ fn render_pieces(blueprint: &str, what: &str, protected: &str, ctx: &Value) -> R
     let prefix_output = if definitions.is_empty() {
         String::new()
     } else {
-        hb.render_template_with_context(&definitions, &ctx)
-            .map_err(|e| fail(&e, Some(1)))?
+        render_checked(&definitions, &ctx, MAX_OUTPUT).map_err(|e| fail(e, &|_| Some(1)))?
     };
     let mut out = String::with_capacity(protected.len());
     let mut defined = false;
     for (piece, is_template) in pieces {
         if !is_template {
             out.push_str(&piece.text);
+            if out.len() > MAX_OUTPUT {
+                return Err(limit_error(blueprint, what, Exceeded::Output));
+            }
             continue;
         }
-        let original_line = |e: &handlebars::RenderError, prefix: usize| {
-            e.line_no.map(|l| {
-                l.checked_sub(prefix + 1)
-                    .and_then(|i| piece.lines.get(i).copied())
-                    .unwrap_or(1)
-            })
+        let original_line = |prefix: usize| {
+            move |e: &handlebars::RenderError| {
+                e.line_no.map(|l| {
+                    l.checked_sub(prefix + 1)
+                        .and_then(|i| piece.lines.get(i).copied())
+                        .unwrap_or(1)
+                })
+            }
         };
         if !defined || definitions.is_empty() {
             defined = true;
-            let rendered = hb
-                .render_template_with_context(&piece.text, &ctx)
-                .map_err(|e| fail(&e, original_line(&e, 0)))?;
+            let rendered = render_checked(&piece.text, &ctx, left(&out))
+                .map_err(|e| fail(e, &original_line(0)))?;
             out.push_str(&rendered);
             continue;
         }
-        let rendered = hb
-            .render_template_with_context(&format!("{definitions}{}", piece.text), &ctx)
-            .map_err(|e| fail(&e, original_line(&e, prefix_lines)))?;
+        let rendered = render_checked(
+            &format!("{definitions}{}", piece.text),
+            &ctx,
+            prefix_output.len() + left(&out),
+        )
+        .map_err(|e| fail(e, &original_line(prefix_lines)))?;
         let Some(body) = rendered.strip_prefix(&prefix_output) else {
             // Not expected; the whole template in one piece is always right.
-            let whole = hb
-                .render_template_with_context(protected, &ctx)
-                .map_err(|e| fail(&e, e.line_no))?;
-            return Ok(whole);
+            return render_checked(protected, &ctx, MAX_OUTPUT)
+                .map_err(|e| fail(e, &|e| e.line_no));
         };
         out.push_str(body);
     }
@@ -494,7 +564,9 @@ fn render_file(blueprint: &Blueprint, index: usize, ctx: &Value) -> Result<Rende
     })
 }
 
-/// A rendered path must be relative, stay inside the repo, and keep out of `.git` and `.scaffold`.
+/// A rendered path must be relative, stay inside the repo, keep out of `.scaffold`, and hold no
+/// version-control metadata (a `.git` anywhere, e.g. `vendor/lib/.git/hooks/post-checkout`, would
+/// be a hook git runs).
 pub(crate) fn check_path(path: &str) -> std::result::Result<(), &'static str> {
     if path.is_empty() || path.ends_with('/') {
         return Err("is not a file path");
@@ -508,6 +580,9 @@ pub(crate) fn check_path(path: &str) -> std::result::Result<(), &'static str> {
     }
     for c in p.components() {
         match c {
+            Component::Normal(name) if is_vcs_metadata(&name.to_string_lossy()) => {
+                return Err("is inside version-control metadata (`.git`, `.hg`, `.svn`)");
+            }
             Component::Normal(_) => {}
             Component::ParentDir => return Err("leaves the repo"),
             Component::CurDir => return Err("contains `.`"),
@@ -515,10 +590,33 @@ pub(crate) fn check_path(path: &str) -> std::result::Result<(), &'static str> {
         }
     }
     let first = p.components().next();
-    if matches!(first, Some(Component::Normal(n)) if n == ".git" || n == ".scaffold") {
-        return Err("is inside `.git` or `.scaffold`");
+    if matches!(first, Some(Component::Normal(n)) if same_name(&n.to_string_lossy(), ".scaffold")) {
+        return Err("is inside `.scaffold`");
     }
     Ok(())
+}
+
+/// Whether a path component names a version-control directory: `.git`, `.hg` or `.svn`, as a
+/// case-insensitive file system (macOS, Windows) would read it.
+pub(crate) fn is_vcs_metadata(name: &str) -> bool {
+    [".git", ".hg", ".svn"]
+        .iter()
+        .any(|meta| same_name(name, meta))
+}
+
+/// Whether `name` opens the same entry as `plain` on a case-insensitive file system, which also
+/// ignores trailing dots and spaces (Windows) and some invisible code points (HFS+), as git itself
+/// checks.
+fn same_name(name: &str, plain: &str) -> bool {
+    let visible: String = name
+        .chars()
+        .filter(|c| {
+            !matches!(c, '\u{200C}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}')
+        })
+        .collect();
+    visible
+        .trim_end_matches(['.', ' '])
+        .eq_ignore_ascii_case(plain)
 }
 
 #[cfg(test)]
@@ -638,7 +736,8 @@ mod tests {
                             // without Handlebars' parser, and it renders them the same. Only
                             // templates that iterate over the repo's projects (`#each`, outside
                             // the subset) go through Handlebars.
-                            let direct = subset::render(&protect(text), &ctx).map(|s| restore(&s));
+                            let direct =
+                                subset::render(&protect(text), &ctx).map(|s| restore(&s.unwrap()));
                             if text.contains("{{#each ") {
                                 assert!(direct.is_none(), "{}", spec.template);
                             } else {
@@ -698,11 +797,45 @@ mod tests {
         assert_eq!(check_path("/etc/passwd"), Err("is absolute"));
         assert_eq!(check_path("../x"), Err("leaves the repo"));
         assert_eq!(check_path("a/../../x"), Err("leaves the repo"));
-        assert_eq!(
-            check_path(".git/config"),
-            Err("is inside `.git` or `.scaffold`")
-        );
         assert_eq!(check_path(""), Err("is not a file path"));
+        assert_eq!(
+            check_path(".scaffold/state.toml"),
+            Err("is inside `.scaffold`")
+        );
+        assert_eq!(
+            check_path(".Scaffold/state.toml"),
+            Err("is inside `.scaffold`")
+        );
+        assert_eq!(check_path("docs/.scaffold"), Ok(()));
+    }
+
+    #[test]
+    fn paths_never_reach_version_control_metadata() {
+        for path in [
+            ".git/config",
+            "vendor/lib/.git/hooks/post-checkout",
+            ".GIT/hooks/pre-commit",
+            "a/.Git/config",
+            "a/.git./hooks/x",
+            "a/.git /hooks/x",
+            "a/.g\u{200c}it/hooks/x",
+            "a/.hg/hgrc",
+            "a/.SVN/entries",
+        ] {
+            assert_eq!(
+                check_path(path),
+                Err("is inside version-control metadata (`.git`, `.hg`, `.svn`)"),
+                "{path}"
+            );
+        }
+        for path in [
+            ".github/workflows/ci.yml",
+            ".gitignore",
+            "a/.gitattributes",
+            "a/git/x",
+        ] {
+            assert_eq!(check_path(path), Ok(()), "{path}");
+        }
     }
 
     proptest::proptest! {

@@ -8,9 +8,12 @@
 //! value that is not a string, number or boolean) returns `None`, and the caller renders the
 //! template with Handlebars, which also produces the errors. A template is never half taken: the
 //! whole text is checked before a byte is output. Tests compare both engines on every embedded
-//! template and on generated ones.
+//! template and on generated ones. The limits Handlebars is held to (`limits`) hold here too: blocks
+//! nest at most `MAX_DEPTH` deep and the output stops at `MAX_OUTPUT`.
 
 use serde_json::Value;
+
+use crate::blueprint::limits::{Exceeded, MAX_DEPTH, MAX_OUTPUT};
 
 /// A block helper of the subset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +59,15 @@ struct Token<'a> {
     tag: Tag<'a>,
 }
 
-/// Renders `source` with `ctx` if it stays inside the subset.
-pub(crate) fn render(source: &str, ctx: &Value) -> Option<String> {
+/// Renders `source` with `ctx` if it stays inside the subset: the text, or the limit it went past.
+pub(crate) fn render(source: &str, ctx: &Value) -> Option<Result<String, Exceeded>> {
     let tokens = tokenize(source)?;
     let texts = texts(source, &tokens);
-    evaluate(&tokens, &texts, ctx)
+    let mut exceeded = None;
+    match evaluate(&tokens, &texts, ctx, &mut exceeded) {
+        Some(out) => Some(Ok(out)),
+        None => exceeded.map(Err),
+    }
 }
 
 /// Every tag of the source, or `None` at the first one outside the subset.
@@ -218,11 +225,26 @@ struct Frame {
     seen_else: bool,
 }
 
-fn evaluate(tokens: &[Token<'_>], texts: &[&str], ctx: &Value) -> Option<String> {
+/// The output, or `None` when the template leaves the subset or goes past a limit (then said in
+/// `exceeded`).
+fn evaluate(
+    tokens: &[Token<'_>],
+    texts: &[&str],
+    ctx: &Value,
+    exceeded: &mut Option<Exceeded>,
+) -> Option<String> {
     let mut out = String::with_capacity(texts.iter().map(|t| t.len()).sum::<usize>());
     let mut stack: Vec<Frame> = Vec::new();
     let active = |stack: &[Frame]| stack.last().is_none_or(|f| f.reached && f.taken);
     for (token, text) in tokens.iter().zip(texts) {
+        if out.len() > MAX_OUTPUT || stack.len() > MAX_DEPTH {
+            *exceeded = Some(if stack.len() > MAX_DEPTH {
+                Exceeded::Depth
+            } else {
+                Exceeded::Output
+            });
+            return None;
+        }
         if active(&stack) {
             out.push_str(text);
         }
@@ -268,6 +290,10 @@ fn evaluate(tokens: &[Token<'_>], texts: &[&str], ctx: &Value) -> Option<String>
         return None;
     }
     out.push_str(texts.last()?);
+    if out.len() > MAX_OUTPUT {
+        *exceeded = Some(Exceeded::Output);
+        return None;
+    }
     Some(out)
 }
 
@@ -359,7 +385,7 @@ mod tests {
     /// Both engines, on one template: the subset must agree with Handlebars whenever it answers.
     fn same(template: &str) -> Option<String> {
         let hb = engine();
-        let ours = render(template, &ctx());
+        let ours = render(template, &ctx()).map(Result::unwrap);
         if let Some(ours) = &ours {
             let theirs = hb.render_template(template, &ctx());
             assert_eq!(Some(ours), theirs.as_ref().ok(), "{template:?}");
@@ -415,6 +441,21 @@ mod tests {
         ] {
             assert_eq!(render(template, &ctx()), None, "{template:?}");
         }
+    }
+
+    #[test]
+    fn nesting_and_output_are_capped() {
+        let nested = |n: usize| format!("{}x{}", "{{#if on}}\n".repeat(n), "{{/if}}\n".repeat(n));
+        assert!(same(&nested(MAX_DEPTH)).is_some());
+        assert_eq!(render(&nested(5000), &ctx()), Some(Err(Exceeded::Depth)));
+        let big = json!({ "big": "x".repeat(1 << 20) });
+        let nine = "{{big}}".repeat(9);
+        assert_eq!(render(&nine, &big), Some(Err(Exceeded::Output)));
+        let eight = "{{big}}".repeat(8);
+        assert_eq!(
+            render(&eight, &big).map(|r| r.map(|s| s.len())),
+            Some(Ok(8 << 20))
+        );
     }
 
     #[test]

@@ -538,10 +538,16 @@ fn report(
 /// blueprints alone).
 fn open_source(config: &Config, state: &State, upgrading: bool) -> Result<Option<Fork>> {
     if let Some(spec) = &config.source {
-        return source::open(spec, config.reference.as_deref(), &config.cwd).map(Some);
+        return config
+            .sources()
+            .open(spec, config.reference.as_deref())
+            .map(Some);
     }
     match &state.source {
-        Some(record) if upgrading => source::reopen(record, config.reference.as_deref()).map(Some),
+        Some(record) if upgrading => config
+            .sources()
+            .reopen(record, config.reference.as_deref())
+            .map(Some),
         Some(record) => {
             let pinned = match record.kind {
                 SourceKind::Git => record.commit.as_deref(),
@@ -554,7 +560,9 @@ fn open_source(config: &Config, state: &State, upgrading: bool) -> Result<Option
                     recorded: record.label(),
                 });
             }
-            let mut fork = source::reopen(record, pinned.or(config.reference.as_deref()))?;
+            let mut fork = config
+                .sources()
+                .reopen(record, pinned.or(config.reference.as_deref()))?;
             // Re-reading at the recorded commit keeps the recorded ref.
             fork.record.reference.clone_from(&record.reference);
             Ok(Some(fork))

@@ -13,7 +13,13 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
                 path: ".".into(),
                 source,
             })?;
-            Some(source::open(spec, args.reference.as_deref(), &cwd)?)
+            let git = crate::config::git_options()?;
+            let sources = source::Reader {
+                cwd: &cwd,
+                repo: None,
+                git: &git,
+            };
+            Some(sources.open(spec, args.reference.as_deref())?)
         }
         None if args.reference.is_some() => return Err(Error::RefWithoutSource),
         None => None,

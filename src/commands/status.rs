@@ -7,7 +7,7 @@ use crate::blueprint::catalog::Catalog;
 use crate::blueprint::manifest::Mode;
 use crate::blueprint::source;
 use crate::cli::StatusArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::fs::{Blocker, FILE_CAP, Found, RepoFs};
 use crate::plan::find_block;
@@ -40,11 +40,21 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
     let root = crate::config::repo_root(&args.dir)?;
     let fs = RepoFs::open(&root)?;
     let state = State::load(&fs)?;
-    let fork = state
-        .source
-        .as_ref()
-        .map(|record| source::reopen(record, None))
-        .transpose()?;
+    let git = crate::config::git_options()?;
+    let cwd = std::env::current_dir().map_err(|source| Error::Read {
+        path: ".".into(),
+        source,
+    })?;
+    let sources = source::Reader {
+        cwd: &cwd,
+        repo: Some(&root),
+        git: &git,
+    };
+    let fork = match (&args.source, &state.source) {
+        (Some(spec), _) => Some(sources.open(spec, None)?),
+        (None, Some(record)) => Some(sources.reopen(record, None)?),
+        (None, None) => None,
+    };
     let catalog = Catalog::load(fork.as_ref())?;
     let mut report = Report {
         foundations: Vec::new(),
