@@ -90,8 +90,11 @@ impl Scan {
         &self.files
     }
 
+    /// Whether the walk found `path` (a binary search: the files are sorted).
     pub(crate) fn has(&self, path: &str) -> bool {
-        self.files.iter().any(|f| f == path)
+        self.files
+            .binary_search_by(|f| (depth(f), f.as_str()).cmp(&(depth(path), path)))
+            .is_ok()
     }
 
     /// The lowercased text of a file the scan kept.
