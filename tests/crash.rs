@@ -8,7 +8,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{Repo, SEED_NODE, command};
+use crate::support::{Repo, command, init_all_args};
 use crate::upgrade::{Fork, init_from};
 
 fn rounds() -> u32 {
@@ -120,14 +120,7 @@ fn init_killed_at_any_moment_recovers() {
         repo.write("package.json", "{\"name\": \"demo\"}\n");
         repo
     };
-    let mut args = vec![
-        "init",
-        "--yes",
-        "--only",
-        "ci,secrets-rbac,backup-restore,staging-parity",
-    ];
-    args.extend_from_slice(&SEED_NODE);
-    let (killed, rounds) = kill_and_rerun(&setup, &args);
+    let (killed, rounds) = kill_and_rerun(&setup, &init_all_args(&[]));
     eprintln!("crash: init killed mid-run {killed} of {rounds} times; every rerun recovered");
     assert!(killed > 0, "no kill landed during a run");
 }

@@ -4,11 +4,10 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 
-use crate::support::{Repo, SEED_GO, command};
+use crate::support::{Repo, SEED_GO, command, wait_or_fail};
 
 fn cases() -> u32 {
     std::env::var("SCAFFOLD_FUZZ_CASES")
@@ -96,7 +95,7 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// Runs scaffold with a one-minute deadline and checks how it ended.
 fn run_checked(repo: &Repo, args: &[&str]) {
-    let mut child = command()
+    let child = command()
         .args(args)
         .current_dir(repo.path())
         .stdin(Stdio::null())
@@ -104,15 +103,7 @@ fn run_checked(repo: &Repo, args: &[&str]) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("scaffold {args:?} hung");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = wait_or_fail(child, &format!("scaffold {args:?}"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let code = out.status.code();
     assert!(

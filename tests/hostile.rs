@@ -5,9 +5,8 @@
 use std::os::unix::fs::{PermissionsExt as _, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
 
-use crate::support::{Repo, Run, SEED_GO, SEED_NODE, command};
+use crate::support::{Repo, Run, SEED_GO, command, init_all_args, wait_or_fail};
 use crate::upgrade::{Fork, init_from};
 
 /// A folder beside the repo, outside it.
@@ -28,15 +27,7 @@ fn entries(dir: &Path) -> Vec<String> {
 
 /// `init` of every foundation for a seed Node repo, with extra arguments.
 fn init_all(repo: &Repo, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "init",
-        "--yes",
-        "--only",
-        "ci,secrets-rbac,backup-restore,staging-parity",
-    ];
-    args.extend_from_slice(&SEED_NODE);
-    args.extend_from_slice(extra);
-    repo.scaffold(&args)
+    repo.scaffold(&init_all_args(extra))
 }
 
 /// Runs scaffold with a deadline: a run that hangs fails the test instead of stalling it.
@@ -50,16 +41,10 @@ fn scaffold_within(repo: &Repo, args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_mins(1);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("scaffold {args:?} hung");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Run::from(child.wait_with_output().unwrap())
+    Run::from(wait_or_fail(
+        cmd.spawn().unwrap(),
+        &format!("scaffold {args:?}"),
+    ))
 }
 
 #[test]

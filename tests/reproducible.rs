@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::support::{Repo, Run, SEED_NODE, bin, command};
+use crate::support::{Repo, Run, bin, command, init_all_args, with_test_env};
 
 /// Runs `scaffold ARGS` in `repo` with the clock set to `day` (a `faketime` date), or the real
 /// clock when `day` is `None`.
@@ -12,13 +12,7 @@ fn scaffold_on(day: Option<&str>, repo: &Repo, args: &[&str]) -> Run {
     let mut cmd = match day {
         Some(day) => {
             let mut cmd = Command::new("faketime");
-            cmd.arg(day).arg(bin());
-            cmd.env("SOURCE_DATE_EPOCH", crate::support::SOURCE_DATE_EPOCH)
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env_remove("NO_COLOR")
-                .env_remove("CLICOLOR_FORCE")
-                .env_remove("CLICOLOR");
+            with_test_env(cmd.arg(day).arg(bin()));
             cmd
         }
         None => command(),
@@ -39,13 +33,7 @@ fn session(day: Option<&str>) -> (String, String) {
         "package.json",
         "{\"name\": \"demo\", \"scripts\": {\"test\": \"node --test\"}}\n",
     );
-    let mut init = vec![
-        "init",
-        "--yes",
-        "--only",
-        "ci,secrets-rbac,backup-restore,staging-parity",
-    ];
-    init.extend(SEED_NODE);
+    let init = init_all_args(&[]);
     let mut printed = String::new();
     for args in [
         init,

@@ -135,14 +135,45 @@ pub(crate) const SOURCE_DATE_EPOCH: &str = "1768435200";
 /// `scaffold` as the tests run it: a fixed date and none of the caller's colour settings.
 pub(crate) fn command() -> Command {
     let mut cmd = Command::new(bin());
-    // No host git configuration (a global init.defaultBranch would change the detected branch).
+    with_test_env(&mut cmd);
+    cmd
+}
+
+/// The environment every test run of scaffold gets, whatever runs it (scaffold itself, or
+/// `faketime scaffold`): a fixed date, no host git configuration (a global `init.defaultBranch`
+/// would change the detected branch), and none of the caller's colour settings.
+pub(crate) fn with_test_env(cmd: &mut Command) -> &mut Command {
     cmd.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
-        .env_remove("CLICOLOR");
-    cmd
+        .env_remove("CLICOLOR")
+}
+
+/// Every foundation of the embedded catalog, for `--only`.
+pub(crate) const ALL_FOUNDATIONS: &str = "ci,secrets-rbac,backup-restore,staging-parity";
+
+/// `init --yes --only ALL_FOUNDATIONS` for a seed Node repo, then `extra`.
+pub(crate) fn init_all_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["init", "--yes", "--only", ALL_FOUNDATIONS];
+    args.extend_from_slice(&SEED_NODE);
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Waits for `child` for up to a minute: one that hangs is killed and fails the test instead of
+/// stalling it.
+pub(crate) fn wait_or_fail(mut child: std::process::Child, what: &str) -> std::process::Output {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("{what} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.wait_with_output().unwrap()
 }
 
 impl Repo {

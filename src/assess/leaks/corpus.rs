@@ -98,22 +98,6 @@ fn putty(version: u8) -> String {
     )
 }
 
-fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
-    let mut bytes = if big_endian {
-        vec![0xFE, 0xFF]
-    } else {
-        vec![0xFF, 0xFE]
-    };
-    for unit in text.encode_utf16() {
-        bytes.extend(if big_endian {
-            unit.to_be_bytes()
-        } else {
-            unit.to_le_bytes()
-        });
-    }
-    bytes
-}
-
 fn kube_secret(name: &str, map: &str, entries: &str) -> String {
     format!(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\ntype: Opaque\n{map}:\n{entries}"
@@ -413,12 +397,12 @@ fn encoding_and_size_cases() -> Vec<Case> {
     vec![
         Case {
             path: ".env",
-            bytes: utf16(&format!("API_TOKEN={}\r\n", fake("", 32)), false),
+            bytes: super::read::utf16(&format!("API_TOKEN={}\r\n", fake("", 32)), false),
             kind: Some("env-secret"),
         },
         Case {
             path: "deploy/.env.local",
-            bytes: utf16(&format!("DB_PASSWORD={}\r\n", fake("", 24)), true),
+            bytes: super::read::utf16(&format!("DB_PASSWORD={}\r\n", fake("", 24)), true),
             kind: Some("env-secret"),
         },
         leak(

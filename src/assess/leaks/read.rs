@@ -138,25 +138,27 @@ fn same_file(_checked: &std::fs::Metadata, opened: &std::fs::Metadata) -> bool {
     opened.is_file()
 }
 
+/// `text` in UTF-16 with its byte order mark, as Windows editors save a `.env`.
+#[cfg(test)]
+pub(super) fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let mut bytes = if big_endian {
+        vec![0xFE, 0xFF]
+    } else {
+        vec![0xFF, 0xFE]
+    };
+    for unit in text.encode_utf16() {
+        bytes.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
-        let mut bytes = if big_endian {
-            vec![0xFE, 0xFF]
-        } else {
-            vec![0xFF, 0xFE]
-        };
-        for unit in text.encode_utf16() {
-            bytes.extend(if big_endian {
-                unit.to_be_bytes()
-            } else {
-                unit.to_le_bytes()
-            });
-        }
-        bytes
-    }
 
     #[test]
     fn utf16_with_a_mark_is_decoded_and_other_nul_bytes_are_binary() {
