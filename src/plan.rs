@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::render::RenderedFile;
+use crate::blueprint::render::with_stable_header;
 use crate::error::{Error, Result};
 use crate::fs::{Blocker, FILE_CAP, Found, RepoFs};
 use crate::state::{self, FileRecord, State, hash};
@@ -177,7 +178,7 @@ impl Plan {
                 let action = match (&old, record.mode) {
                     _ if blocked.is_some() => Action::Orphan,
                     (None, _) => Action::Gone,
-                    (Some(old), Mode::File) if hash(old) == record.sha256 => Action::Remove,
+                    (Some(old), Mode::File) if hash(&lf(old)) == record.sha256 => Action::Remove,
                     _ => Action::Orphan,
                 };
                 changes.push(Change {
@@ -277,7 +278,7 @@ impl FileContext<'_> {
             .fs
             .read(&state::base_path(foundation, self.path), FILE_CAP)
         {
-            Ok(Some(bytes)) => String::from_utf8(bytes).ok(),
+            Ok(Some(bytes)) => String::from_utf8(lf(&bytes).into_owned()).ok(),
             _ => Some(String::new()),
         }
     }
@@ -290,21 +291,30 @@ impl FileContext<'_> {
         ours: &[u8],
         theirs: &[u8],
     ) -> Option<std::result::Result<String, String>> {
+        // A file written by an older scaffold names the old version in its header: both sides are
+        // read with today's header, so the header change alone is no change.
         let base = self.base(foundation)?;
-        let ours = std::str::from_utf8(ours).ok()?;
+        let base = with_stable_header(&base);
+        let ours = with_stable_header(std::str::from_utf8(ours).ok()?);
         let theirs = std::str::from_utf8(theirs).ok()?;
         let label = |text: String| {
             text.replace("<<<<<<< ours", "<<<<<<< yours")
                 .replace("||||||| original", "||||||| scaffold, before")
                 .replace(">>>>>>> theirs", ">>>>>>> scaffold, now")
         };
-        Some(diffy::merge(&base, ours, theirs).map(label).map_err(label))
+        Some(diffy::merge(&base, &ours, theirs).map(label).map_err(label))
     }
 
-    /// A file scaffold owns whole.
+    /// A file scaffold owns whole. It keeps the line endings it has (a CRLF checkout stays CRLF);
+    /// hashes and merges see LF.
     fn whole(&self, part: &RenderedFile, old: Option<&[u8]>) -> (Vec<u8>, Action) {
         let record = self.record(&part.foundation);
-        let new = part.content.clone();
+        let crlf = old.is_some_and(uses_crlf);
+        let new = if crlf {
+            to_crlf(&part.content)
+        } else {
+            part.content.clone()
+        };
         let Some(old) = old else {
             // Missing: new, or deleted by the team (it stays deleted unless the blueprint says).
             return match record {
@@ -318,21 +328,29 @@ impl FileContext<'_> {
         if old == new.as_slice() {
             return (new, Action::Unchanged);
         }
-        let unmodified = record.is_some_and(|r| r.sha256 == hash(old));
+        let old_lf = lf(old);
+        let unmodified = record.is_some_and(|r| r.sha256 == hash(&old_lf));
         if unmodified {
             return (new, Action::Update);
         }
         // The team changed it. Nothing new from scaffold: keep theirs.
-        if record.is_some_and(|r| r.sha256 == hash(&new)) {
+        if record.is_some_and(|r| r.sha256 == hash(&part.content)) {
             return (old.to_vec(), Action::Keep);
         }
         if self.purpose == Purpose::Lay {
             return (new, Action::Conflict);
         }
-        match self.merge(&part.foundation, old, &new) {
-            Some(Ok(merged)) if merged.as_bytes() == old => (old.to_vec(), Action::Keep),
-            Some(Ok(merged)) => (merged.into_bytes(), Action::Merge),
-            Some(Err(marked)) => (marked.into_bytes(), Action::MergeConflict),
+        let ending = |text: String| {
+            if crlf {
+                to_crlf(text.as_bytes())
+            } else {
+                text.into_bytes()
+            }
+        };
+        match self.merge(&part.foundation, &old_lf, &part.content) {
+            Some(Ok(merged)) if merged.as_bytes() == &*old_lf => (old.to_vec(), Action::Keep),
+            Some(Ok(merged)) => (ending(merged), Action::Merge),
+            Some(Err(marked)) => (ending(marked), Action::MergeConflict),
             // Bytes that are not text are never merged: the team chooses (keep, or --force).
             None => (new, Action::Conflict),
         }
@@ -340,9 +358,10 @@ impl FileContext<'_> {
 
     /// A file in which each foundation owns a marked block.
     fn blocks(&self, parts: &[RenderedFile], old: Option<&[u8]>) -> (Vec<u8>, Action) {
-        let mut text = match old.map(std::str::from_utf8) {
+        let crlf = old.is_some_and(uses_crlf);
+        let mut text = match old.map(|old| String::from_utf8(lf(old).into_owned())) {
             None => String::new(),
-            Some(Ok(text)) => text.to_owned(),
+            Some(Ok(text)) => text,
             Some(Err(_)) => return (Vec::new(), Action::Blocked(Blocker::NotUtf8)),
         };
         let mut outcome = Action::Unchanged;
@@ -385,7 +404,11 @@ impl FileContext<'_> {
             };
             text = splice_block(&text, &part.foundation, &part.comment, &wanted).0;
         }
-        let new = text.into_bytes();
+        let new = if crlf {
+            to_crlf(text.as_bytes())
+        } else {
+            text.into_bytes()
+        };
         let action = match old {
             None => Action::Create,
             Some(old) if old == new.as_slice() && kept => Action::Keep,
@@ -395,6 +418,41 @@ impl FileContext<'_> {
         };
         (new, action)
     }
+}
+
+/// Whether a file ends its lines with CRLF (as a Windows checkout does): its first line says.
+pub(crate) fn uses_crlf(bytes: &[u8]) -> bool {
+    memchr::memchr(b'\n', bytes).is_some_and(|at| at > 0 && bytes[at - 1] == b'\r')
+}
+
+/// The bytes with CRLF line endings read as LF: what hashes and merges compare.
+pub(crate) fn lf(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if memchr::memmem::find(bytes, b"\r\n").is_none() {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The bytes with every LF line ending written as CRLF.
+pub(crate) fn to_crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32);
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\n' && (i == 0 || bytes[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(*b);
+    }
+    out
 }
 
 /// The unified diff between the file on disk and what scaffold would write; one line for bytes

@@ -100,6 +100,7 @@ pub(crate) fn base_path(foundation: &str, file: &str) -> String {
 /// of its block), if the file is there and readable.
 pub(crate) fn owned_hash(fs: &RepoFs, path: &str, foundation: &str, mode: Mode) -> Option<String> {
     let bytes = fs.read(path, FILE_CAP).ok()??;
+    let bytes = crate::plan::lf(&bytes);
     match mode {
         Mode::File => Some(hash(&bytes)),
         Mode::Block => {

@@ -17,6 +17,7 @@ mod init;
 mod list;
 mod parity_check;
 mod prompts;
+mod quiet;
 mod reproducible;
 mod snapshots;
 mod toolchains;

@@ -167,15 +167,35 @@ fn lay(
         next.source = Some(fork.record.clone());
     }
     if !plan.writes_anything() && next == state && !recovered {
-        outln!(
-            "nothing to do: all {} files are up to date",
-            plan.changes.len()
-        );
+        say_nothing_to_do(&plan);
         return Ok(ExitStatus::Success);
     }
     out!("{plan}");
     let done = apply_plan(fs, &plan, &next)?;
     Ok(report(config, &plan, &done, &rendered.next_steps))
+}
+
+/// A run with nothing to write: up to date, or different from the blueprint only where the team
+/// kept or deleted files, which `--force` would take back.
+fn say_nothing_to_do(plan: &Plan) {
+    let theirs = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Keep | Action::Deleted))
+        .count();
+    if theirs == 0 {
+        outln!(
+            "nothing to do: all {} files are up to date",
+            plan.changes.len()
+        );
+    } else {
+        outln!(
+            "nothing to write: {theirs} file{} differ{} from the blueprint because you changed or deleted {}; `--force` takes scaffold's version (yours is saved under .scaffold/backup/ first)",
+            if theirs == 1 { "" } else { "s" },
+            if theirs == 1 { "s" } else { "" },
+            if theirs == 1 { "it" } else { "them" },
+        );
+    }
 }
 
 /// The recorded state, and whether a killed run left one to recover from (the state it was about

@@ -140,19 +140,22 @@ fn file_state(fs: &RepoFs, foundation: &str, path: &str, record: &FileRecord) ->
         Ok(Found::Blocked(Blocker::Symlink)) => return "symlink",
         Ok(Found::Blocked(_)) | Err(_) => return "unreadable",
     };
+    // Line endings do not count: a CRLF checkout of an unchanged file is unchanged.
+    let bytes = crate::plan::lf(&bytes);
     let text = String::from_utf8_lossy(&bytes);
-    let owned = match record.mode {
-        Mode::File => text.into_owned(),
+    let owned: Vec<u8> = match record.mode {
+        Mode::File => bytes.to_vec(),
         Mode::Block => match find_block(&text, foundation) {
-            Some(inner) => inner,
+            Some(inner) => inner.into_bytes(),
             None => return "deleted",
         },
     };
-    let has_markers = owned.lines().any(|l| l.starts_with("<<<<<<< "))
-        && owned.lines().any(|l| l.starts_with(">>>>>>> "));
+    let lines = || owned.split(|b| *b == b'\n');
+    let has_markers =
+        lines().any(|l| l.starts_with(b"<<<<<<< ")) && lines().any(|l| l.starts_with(b">>>>>>> "));
     if has_markers {
         "conflicted"
-    } else if state::hash(owned.as_bytes()) == record.sha256 {
+    } else if state::hash(&owned) == record.sha256 {
         "unchanged"
     } else {
         "modified"
