@@ -104,3 +104,34 @@ fn a_crlf_checkout_is_unchanged_and_upgrades_as_crlf() {
     );
     assert!(repo.read(".gitignore").contains("*.notes-tmp\r\n"));
 }
+
+#[test]
+fn status_says_how_far_behind_and_upgrade_shows_what_changed() {
+    let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
+    init_from(&repo, &fork);
+    fork.to_v2();
+    fork.write(
+        "notes/CHANGELOG.md",
+        "# Changelog\n\n## 1.1.0\n\n- Line 2 reads better.\n- Asks for the team's chat channel;\n  writes it to docs/new.md.\n\n## 1.0.1\n\n- A typo.\n\n## 1.0.0\n\n- First.\n",
+    );
+    repo.scaffold(&["status"]).success().stdout_has(
+        "notes 1.0.0 (2 versions behind, 1.1.0 available: run `scaffold upgrade notes`",
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.scaffold(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(json["foundations"][0]["versions_behind"], 2);
+    for args in [
+        vec!["upgrade", "--dry-run", "--set", "channel=#team"],
+        vec!["upgrade", "--set", "channel=#team"],
+    ] {
+        let run = repo.scaffold(&args);
+        run.success().stdout_has(
+            "changes in notes since 1.0.0:\n  1.1.0: Line 2 reads better.\n  1.1.0: Asks for the team's chat channel;\n  1.0.1: A typo.\n",
+        );
+        run.never_says("First.");
+    }
+    repo.scaffold(&["status"])
+        .success()
+        .stdout_has("notes 1.1.0 (up to date");
+}

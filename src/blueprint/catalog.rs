@@ -24,6 +24,8 @@ pub(crate) struct Blueprint {
     pub(crate) source: String,
     /// Files under `templates/`, by path relative to it (with `/` separators).
     pub(crate) templates: BTreeMap<String, Cow<'static, [u8]>>,
+    /// Its `CHANGELOG.md`, if it has one (shown by `upgrade`).
+    pub(crate) changelog: Option<String>,
 }
 
 /// Every blueprint of this run, in id order, and the values they share.
@@ -108,6 +110,7 @@ impl Catalog {
                     manifest,
                     source: EMBEDDED_SOURCE.to_owned(),
                     templates: templates_of(&tree, &folder),
+                    changelog: changelog_of(&tree, &folder),
                 },
                 &folder,
             )?);
@@ -157,6 +160,7 @@ impl Catalog {
                         manifest,
                         source: label.clone(),
                         templates,
+                        changelog: changelog_of(&tree, &folder),
                     },
                     &folder,
                 )?;
@@ -197,6 +201,12 @@ impl Catalog {
         }
         Ok(selected)
     }
+}
+
+/// A blueprint's `CHANGELOG.md`, when it is UTF-8 text.
+fn changelog_of(tree: &Tree, folder: &str) -> Option<String> {
+    let bytes = tree.get(&format!("{folder}/CHANGELOG.md"))?;
+    String::from_utf8(bytes.to_vec()).ok()
 }
 
 /// Deep-merges `over` into `base` (objects key by key; anything else replaced).
@@ -372,6 +382,7 @@ mod tests {
                 manifest,
                 source: source.to_owned(),
                 templates: BTreeMap::new(),
+                changelog: None,
             },
             "x",
         )

@@ -137,6 +137,9 @@ fn lay(
     let mut plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
 
     outln!("{}", describe(&answers, &chosen, &state));
+    if upgrading {
+        print_changes(&chosen, &state);
+    }
     if !assessment.detected.unsupported.is_empty() {
         errln!(
             "note: scaffold sees {} but does not build it yet: `ci` is left out; the other foundations apply",
@@ -173,6 +176,37 @@ fn lay(
     out!("{plan}");
     let done = apply_plan(fs, &plan, &next)?;
     Ok(report(config, &plan, &done, &rendered.next_steps))
+}
+
+/// What each upgraded foundation's new versions change, from its CHANGELOG: every version's
+/// points, first lines only.
+fn print_changes(chosen: &[&Blueprint], state: &State) {
+    for blueprint in chosen {
+        let (Some(applied), Some(text)) = (
+            state.foundations.get(&blueprint.manifest.id),
+            blueprint.changelog.as_deref(),
+        ) else {
+            continue;
+        };
+        let entries = crate::blueprint::changelog::between(
+            text,
+            &applied.version,
+            &blueprint.manifest.version,
+        );
+        if entries.is_empty() {
+            continue;
+        }
+        outln!(
+            "changes in {} since {}:",
+            blueprint.manifest.id,
+            applied.version
+        );
+        for entry in entries {
+            for point in &entry.points {
+                outln!("  {}: {point}", entry.version);
+            }
+        }
+    }
 }
 
 /// A run with nothing to write: up to date, or different from the blueprint only where the team

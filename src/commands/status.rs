@@ -26,6 +26,8 @@ struct Foundation {
     version: String,
     available: Option<String>,
     outdated: bool,
+    /// Releases between the applied version and the available one, from the CHANGELOG.
+    versions_behind: usize,
     source: String,
     files: Vec<File>,
 }
@@ -61,9 +63,19 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
         newer_tag: fork.as_ref().and_then(|f| f.newer_tag.clone()),
     };
     for (id, applied) in &state.foundations {
-        let available = catalog.get(id).map(|b| b.manifest.version.clone());
+        let blueprint = catalog.get(id);
+        let available = blueprint.map(|b| b.manifest.version.clone());
+        let versions_behind = blueprint.map_or(0, |b| {
+            let entries = b.changelog.as_deref().map_or(0, |text| {
+                crate::blueprint::changelog::between(text, &applied.version, &b.manifest.version)
+                    .len()
+            });
+            // A release with no CHANGELOG entry still counts.
+            entries.max(usize::from(b.manifest.version > applied.version))
+        });
         report.foundations.push(Foundation {
             id: id.clone(),
+            versions_behind,
             version: applied.version.to_string(),
             outdated: available.as_ref().is_some_and(|v| *v > applied.version),
             available: available.map(|v| v.to_string()),
@@ -121,7 +133,14 @@ fn print_table(report: &Report) {
     }
     for f in &report.foundations {
         let newest = match (&f.available, f.outdated) {
-            (Some(v), true) => format!("{v} available: run `scaffold upgrade {}`", f.id),
+            (Some(v), true) => format!(
+                "{} behind, {v} available: run `scaffold upgrade {}`",
+                match f.versions_behind {
+                    1 => "1 version".to_owned(),
+                    n => format!("{n} versions"),
+                },
+                f.id
+            ),
             (Some(_), false) => "up to date".to_owned(),
             (None, _) => "no longer in its source".to_owned(),
         };
