@@ -125,6 +125,14 @@ impl State {
         })
     }
 
+    /// Whether scaffold wrote the whole file at `path` (a marked block in a team's file does not
+    /// count).
+    pub(crate) fn owns_file(&self, path: &str) -> bool {
+        self.foundations
+            .values()
+            .any(|a| a.files.get(path).is_some_and(|r| r.mode == Mode::File))
+    }
+
     /// Whether a killed run left a state to recover.
     pub(crate) fn interrupted(fs: &RepoFs) -> bool {
         !matches!(fs.probe(PENDING_PATH, 0), Ok(crate::fs::Found::Missing))

@@ -492,9 +492,12 @@ fn unique_db(prefix: &str) -> String {
     )
 }
 
-/// Renders the blueprint into a fresh repository with the engine binary.
-fn render(engine: Engine) -> tempfile::TempDir {
+/// Renders the blueprint with the engine binary into a fresh repository holding the team's `files`.
+fn render(engine: Engine, files: &[(&str, &str)]) -> tempfile::TempDir {
     let repo = tempfile::tempdir().expect("tempdir");
+    for (path, text) in files {
+        fs::write(repo.path().join(path), text).expect("write a team file");
+    }
     run_ok(
         Command::new(env!("CARGO_BIN_EXE_scaffold"))
             .args(["init", "-C"])
@@ -605,9 +608,9 @@ fn files_in(dir: &Path) -> Vec<String> {
 }
 
 /// Backup, drop and recreate, restore, compare; refusal of a non-empty target; the drill.
-fn round_trip(engine: Engine) {
+fn round_trip(engine: Engine, team_files: &[(&str, &str)]) {
     let servers = servers();
-    let repo = render(engine);
+    let repo = render(engine, team_files);
     let db = unique_db(&format!("rt_{}", engine.answer()));
     servers.create_db(engine, &db);
     servers.load_fixture(engine, &db);
@@ -746,7 +749,7 @@ fn round_trip(engine: Engine) {
 /// Failures exit non-zero with a clear message, leave no dump and never print the password.
 fn failures(engine: Engine) {
     let servers = servers();
-    let repo = render(engine);
+    let repo = render(engine, &[]);
     let db = unique_db(&format!("fail_{}", engine.answer()));
     servers.create_db(engine, &db);
     servers.load_fixture(engine, &db);
@@ -818,12 +821,29 @@ fn failures(engine: Engine) {
 
 #[test]
 fn postgres_backup_restore_and_drill() {
-    round_trip(Engine::Postgres);
+    round_trip(Engine::Postgres, &[]);
 }
 
 #[test]
 fn mysql_backup_restore_and_drill() {
-    round_trip(Engine::Mysql);
+    round_trip(Engine::Mysql, &[]);
+}
+
+/// A team whose compose file runs `mariadb:11` gets scripts that reach for the `mariadb` client
+/// tools first (the drill's `mariadb` image has no `mysql*` names); they work against the real server.
+#[test]
+fn mariadb_repo_backup_restore_and_drill() {
+    let compose = "services:\n  db:\n    image: mariadb:11\n";
+    let repo = render(Engine::Mysql, &[("compose.yml", compose)]);
+    let lib = fs::read_to_string(repo.path().join("ops/backup/lib.sh")).expect("lib.sh");
+    assert!(
+        lib.contains("MYSQL_BIN=$(command -v mariadb || command -v mysql)"),
+        "{lib}"
+    );
+    let drill = fs::read_to_string(repo.path().join(".github/workflows/restore-drill.yml"))
+        .expect("restore-drill.yml");
+    assert!(drill.contains("image: mariadb:11\n"), "{drill}");
+    round_trip(Engine::Mysql, &[("compose.yml", compose)]);
 }
 
 #[test]

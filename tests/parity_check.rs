@@ -334,3 +334,268 @@ fn environment_files_are_read_as_text_never_run() {
         .says("mismatch LOG_LEVEL");
     assert!(!marker.exists(), "the check ran a command from an env file");
 }
+
+// --- A team's own compose file ---------------------------------------------------------------------
+
+/// The files `docker compose` reads by itself in a folder (compose-go's default and override names).
+const COMPOSE_DEFAULTS: [&str; 8] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// A Node shop whose `docker-compose.yml` runs the API and `postgres:16-alpine`.
+const SHOP_DOCKER_COMPOSE: &str = r#"# Local stack: `docker compose up`, then http://localhost:3000
+services:
+  api:
+    build: .
+    ports:
+      - "3000:3000"
+    environment:
+      DATABASE_URL: postgres://shop:shop@db:5432/shop
+    depends_on:
+      db:
+        condition: service_healthy
+  db:
+    image: postgres:16-alpine
+    environment:
+      POSTGRES_USER: shop
+      POSTGRES_PASSWORD: shop
+      POSTGRES_DB: shop
+    volumes:
+      - pgdata:/var/lib/postgresql/data
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U shop -d shop"]
+      interval: 5s
+volumes:
+  pgdata:
+"#;
+
+/// A Django app whose `compose.yml` runs the web process and `mariadb:11`.
+const BLOG_COMPOSE: &str = r#"services:
+  web:
+    build: .
+    command: python manage.py runserver 0.0.0.0:8000
+    ports:
+      - "8000:8000"
+    depends_on: [mariadb]
+  mariadb:
+    image: "mariadb:11"
+    environment:
+      MARIADB_DATABASE: blog
+      MARIADB_USER: blog
+      MARIADB_PASSWORD: blog
+      MARIADB_RANDOM_ROOT_PASSWORD: "1"
+    volumes:
+      - mariadb:/var/lib/mysql
+volumes:
+  mariadb:
+"#;
+
+fn shop() -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        r#"{"name": "shop", "scripts": {"test": "node --test"}, "dependencies": {"pg": "^8.11.0"}}"#,
+    )
+    .write("docker-compose.yml", SHOP_DOCKER_COMPOSE);
+    repo
+}
+
+fn blog() -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"blog\"\ndependencies = [\"django>=5\", \"mysqlclient>=2.2\"]\n",
+    )
+    .write("compose.yml", BLOG_COMPOSE);
+    repo
+}
+
+/// `scaffold init` at series-a with staging parity and backups; language and database are detected.
+fn lay_series_a(repo: &Repo, ci: &str) -> Run {
+    let ci = format!("ci={ci}");
+    repo.scaffold(&[
+        "init",
+        "--yes",
+        "--only",
+        "staging-parity,backup-restore",
+        "--set",
+        "stage=series-a",
+        "--set",
+        &ci,
+        "--set",
+        "cloud=aws",
+    ])
+}
+
+/// The compose files `docker compose up` would read in the repo's root.
+fn compose_files(repo: &Repo) -> Vec<&'static str> {
+    COMPOSE_DEFAULTS
+        .into_iter()
+        .filter(|f| repo.exists(f))
+        .collect()
+}
+
+/// Runs the parity check exactly as the generated CI job does (its `run:` or `script:` line).
+fn check_as_ci(repo: &Repo) -> Run {
+    let (job, prefix) = if repo.exists(".github/workflows/parity.yml") {
+        (".github/workflows/parity.yml", "run: bash ")
+    } else {
+        (".gitlab/ci/parity.gitlab-ci.yml", "- bash ")
+    };
+    let text = repo.read(job);
+    let command = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("{job} runs no check:\n{text}"));
+    let args: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(args[0], "ops/parity/check-parity.sh", "{job}: {command}");
+    check_with(repo, &args[1..])
+}
+
+/// The image of the restore drill's job: the `image:` (GitHub) or `name:` (GitLab) line.
+fn drill_image(repo: &Repo) -> String {
+    let (job, key) = if repo.exists(".github/workflows/restore-drill.yml") {
+        (".github/workflows/restore-drill.yml", "image: ")
+    } else {
+        (".gitlab/ci/restore-drill.gitlab-ci.yml", "name: ")
+    };
+    repo.read(job)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(key).map(str::to_owned))
+        .unwrap_or_else(|| panic!("{job} names no image"))
+}
+
+#[test]
+fn a_team_docker_compose_yml_with_postgres_16_stays_the_one_compose_runs() {
+    let repo = shop();
+    lay_series_a(&repo, "github")
+        .success()
+        .never_says("compose.yaml")
+        .says("keeps your own `docker-compose.yml`");
+
+    assert_eq!(compose_files(&repo), ["docker-compose.yml"]);
+    assert_eq!(repo.read("docker-compose.yml"), SHOP_DOCKER_COMPOSE);
+    check_as_ci(&repo)
+        .success()
+        .says("docker-compose.yml runs the same engines and versions");
+    check(&repo)
+        .success()
+        .says("docker-compose.yml runs the same");
+    for env in ["staging", "production"] {
+        assert_eq!(value_of(&repo, env, "DATABASE_ENGINE"), "postgres");
+        assert_eq!(value_of(&repo, env, "DATABASE_VERSION"), "16");
+    }
+    assert_eq!(drill_image(&repo), "postgres:16");
+    let adr = repo.read("docs/adr/0001-staging-parity.md");
+    assert!(adr.contains("the team's `docker-compose.yml`"), "{adr}");
+    assert!(adr.contains("PostgreSQL 16"), "{adr}");
+    assert!(
+        repo.read("docs/runbooks/backup-restore.md")
+            .contains("PostgreSQL 16 database")
+    );
+
+    // A second run finds its own files and the team's compose file as they were.
+    lay_series_a(&repo, "github")
+        .success()
+        .says("nothing to do");
+}
+
+#[test]
+fn a_team_compose_yml_with_mariadb_11_is_checked_and_drilled_as_mariadb() {
+    let repo = blog();
+    lay_series_a(&repo, "gitlab")
+        .success()
+        .never_says("compose.yaml");
+
+    assert_eq!(compose_files(&repo), ["compose.yml"]);
+    assert_eq!(repo.read("compose.yml"), BLOG_COMPOSE);
+    check_as_ci(&repo)
+        .success()
+        .says("compose.yml runs the same engines and versions");
+    for env in ["staging", "production"] {
+        assert_eq!(value_of(&repo, env, "DATABASE_ENGINE"), "mariadb");
+        assert_eq!(value_of(&repo, env, "DATABASE_VERSION"), "11");
+    }
+    assert_eq!(drill_image(&repo), "mariadb:11");
+    // The drill image has MariaDB's client tools only (no mysql* names in MariaDB 11 images).
+    assert!(
+        repo.read("ops/backup/lib.sh")
+            .contains("MYSQLDUMP_BIN=$(command -v mariadb-dump || command -v mysqldump)")
+    );
+    assert!(
+        repo.read("docs/runbooks/backup-restore.md")
+            .contains("MariaDB 11 database")
+    );
+}
+
+#[test]
+fn the_check_reads_the_team_file_and_an_upgrade_follows_its_new_major_version() {
+    let repo = shop();
+    lay_series_a(&repo, "github").success();
+
+    // The team moves its compose file to PostgreSQL 17 and forgets the environments.
+    let moved = SHOP_DOCKER_COMPOSE.replace("postgres:16-alpine", "postgres:17-alpine");
+    repo.write("docker-compose.yml", &moved);
+    check_as_ci(&repo)
+        .code(1)
+        .says("docker-compose.yml: no postgres image of version 16")
+        .says("found: postgres:17-alpine");
+
+    // `scaffold upgrade` carries the version the repo now runs everywhere.
+    repo.scaffold(&["upgrade", "--yes"]).success();
+    assert_eq!(repo.read("docker-compose.yml"), moved);
+    assert_eq!(compose_files(&repo), ["docker-compose.yml"]);
+    for env in ["staging", "production"] {
+        assert_eq!(value_of(&repo, env, "DATABASE_VERSION"), "17");
+    }
+    assert_eq!(drill_image(&repo), "postgres:17");
+    check_as_ci(&repo).success();
+}
+
+#[test]
+fn a_compose_yaml_scaffold_wrote_gives_way_to_the_team_file_added_later() {
+    let repo = shop();
+    std::fs::remove_file(repo.path().join("docker-compose.yml")).expect("remove");
+    lay_series_a(&repo, "github").success();
+    assert_eq!(compose_files(&repo), ["compose.yaml"]);
+    check_as_ci(&repo)
+        .success()
+        .says("compose.yaml runs the same");
+    // Scaffold's own compose.yaml is not mistaken for a team's on the next run.
+    lay_series_a(&repo, "github")
+        .success()
+        .says("nothing to do");
+
+    // The team writes its own docker-compose.yml; `docker compose` would still pick compose.yaml.
+    repo.write("docker-compose.yml", SHOP_DOCKER_COMPOSE);
+    repo.scaffold(&["upgrade", "--yes"])
+        .success()
+        .says("compose.yaml");
+    assert_eq!(compose_files(&repo), ["docker-compose.yml"]);
+    assert_eq!(repo.read("docker-compose.yml"), SHOP_DOCKER_COMPOSE);
+    assert_eq!(value_of(&repo, "staging", "DATABASE_VERSION"), "16");
+    check_as_ci(&repo)
+        .success()
+        .says("docker-compose.yml runs the same");
+}
+
+#[test]
+fn a_team_running_postgis_gets_postgresql_of_that_major_version() {
+    let repo = shop();
+    let postgis = SHOP_DOCKER_COMPOSE.replace("postgres:16-alpine", "postgis/postgis:16-3.4");
+    repo.write("docker-compose.yml", &postgis);
+    lay_series_a(&repo, "github").success();
+    assert_eq!(value_of(&repo, "staging", "DATABASE_ENGINE"), "postgres");
+    assert_eq!(value_of(&repo, "staging", "DATABASE_VERSION"), "16");
+    assert_eq!(drill_image(&repo), "postgres:16");
+    check_as_ci(&repo)
+        .success()
+        .says("docker-compose.yml runs the same engines and versions");
+}

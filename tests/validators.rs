@@ -38,65 +38,106 @@ fn matrix() -> &'static Matrix {
     MATRIX.get_or_init(render_all)
 }
 
-fn render_all() -> Matrix {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut trees = Vec::new();
-    let mut seen: BTreeMap<(String, Vec<u8>), usize> = BTreeMap::new();
-    let mut unique = Vec::new();
+/// Repos that already run a database, laid at series-a with every foundation: the team's compose
+/// file at the root (kept, and checked instead of a `compose.yaml` of ours), or one deeper down (a
+/// root `compose.yaml` is written with the repo's engine and version). (file, image, database answer)
+const TEAM_REPOS: [(&str, &str, &str); 4] = [
+    ("docker-compose.yml", "postgres:16-alpine", "postgres"),
+    ("compose.yml", "mariadb:11", "mysql"),
+    ("deploy/compose.yaml", "mariadb:11.4", "mysql"),
+    ("deploy/compose.yaml", "postgres:18-alpine", "postgres"),
+];
+
+/// One tree to render: its label, its answers, and the team's files it starts with.
+struct Case {
+    label: String,
+    answers: [String; 5],
+    team_files: Vec<(String, String)>,
+}
+
+/// Every combination of the common answers, then the `TEAM_REPOS` on both CI hosts.
+fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
     for stage in STAGES {
         for ci in CIS {
             for language in LANGUAGES {
                 for cloud in CLOUDS {
                     for database in DATABASES {
-                        let label = format!("{stage}/{ci}/{language}/{cloud}/{database}");
-                        let dir = tmp
-                            .path()
-                            .join("trees")
-                            .join(label.replace('/', "-"))
-                            .join("demo");
-                        std::fs::create_dir_all(&dir).unwrap();
-                        let mut cmd = crate::support::command();
-                        cmd.args(["init", "--yes", "-C"])
-                            .arg(&dir)
-                            .args(["--only", "ci,secrets-rbac,backup-restore,staging-parity"]);
-                        for set in [
-                            format!("stage={stage}"),
-                            format!("ci={ci}"),
-                            format!("language={language}"),
-                            format!("cloud={cloud}"),
-                            format!("database={database}"),
-                        ]
-                        .iter()
-                        .map(String::as_str)
-                        .chain(OWN_ANSWERS)
-                        {
-                            cmd.args(["--set", set]);
-                        }
-                        let out = cmd.output().unwrap();
-                        assert!(
-                            out.status.success(),
-                            "{label}: scaffold init failed\n{}{}",
-                            String::from_utf8_lossy(&out.stdout),
-                            String::from_utf8_lossy(&out.stderr)
-                        );
-                        for rel in files(&dir) {
-                            let bytes = std::fs::read(dir.join(&rel)).unwrap();
-                            let key = (rel.clone(), bytes);
-                            if seen.contains_key(&key) {
-                                continue;
-                            }
-                            let n = seen.len();
-                            let target = tmp.path().join("unique").join(n.to_string()).join(&rel);
-                            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-                            std::fs::write(&target, &key.1).unwrap();
-                            unique.push((rel, target, label.clone()));
-                            seen.insert(key, n);
-                        }
-                        trees.push((label, dir));
+                        cases.push(Case {
+                            label: format!("{stage}/{ci}/{language}/{cloud}/{database}"),
+                            answers: answers(stage, ci, language, cloud, database),
+                            team_files: Vec::new(),
+                        });
                     }
                 }
             }
         }
+    }
+    for (file, image, database) in TEAM_REPOS {
+        for ci in CIS {
+            let compose = format!("services:\n  db:\n    image: {image}\n");
+            cases.push(Case {
+                label: format!("series-a/{ci}/node/aws/{database} with {file} running {image}"),
+                answers: answers("series-a", ci, "node", "aws", database),
+                team_files: vec![(file.to_owned(), compose)],
+            });
+        }
+    }
+    cases
+}
+
+fn answers(stage: &str, ci: &str, language: &str, cloud: &str, database: &str) -> [String; 5] {
+    [
+        format!("stage={stage}"),
+        format!("ci={ci}"),
+        format!("language={language}"),
+        format!("cloud={cloud}"),
+        format!("database={database}"),
+    ]
+}
+
+fn render_all() -> Matrix {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut trees = Vec::new();
+    let mut seen: BTreeMap<(String, Vec<u8>), usize> = BTreeMap::new();
+    let mut unique = Vec::new();
+    for (n, case) in cases().into_iter().enumerate() {
+        let label = case.label;
+        let dir = tmp.path().join("trees").join(n.to_string()).join("demo");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (path, text) in &case.team_files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let mut cmd = crate::support::command();
+        cmd.args(["init", "--yes", "-C"])
+            .arg(&dir)
+            .args(["--only", "ci,secrets-rbac,backup-restore,staging-parity"]);
+        for set in case.answers.iter().map(String::as_str).chain(OWN_ANSWERS) {
+            cmd.args(["--set", set]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{label}: scaffold init failed\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for rel in files(&dir) {
+            let bytes = std::fs::read(dir.join(&rel)).unwrap();
+            let key = (rel.clone(), bytes);
+            if seen.contains_key(&key) {
+                continue;
+            }
+            let n = seen.len();
+            let target = tmp.path().join("unique").join(n.to_string()).join(&rel);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(&target, &key.1).unwrap();
+            unique.push((rel, target, label.clone()));
+            seen.insert(key, n);
+        }
+        trees.push((label, dir));
     }
     Matrix {
         _tmp: tmp,
@@ -204,7 +245,7 @@ fn is_gitlab(rel: &str) -> bool {
 #[test]
 fn every_combination_renders_every_foundation() {
     let m = matrix();
-    assert_eq!(m.trees.len(), 4 * 2 * 4 * 3 * 3);
+    assert_eq!(m.trees.len(), 4 * 2 * 4 * 3 * 3 + TEAM_REPOS.len() * 2);
     for (label, dir) in &m.trees {
         let files = files(dir);
         let adrs = files.iter().filter(|f| f.starts_with("docs/adr/")).count();
@@ -267,15 +308,45 @@ fn gitlab_pipelines_pass_the_gitlab_ci_schema() {
     });
 }
 
+/// Compose's own file names (compose-go's `DefaultFileNames`, in its order).
+const COMPOSE_NAMES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+fn is_compose(rel: &str) -> bool {
+    COMPOSE_NAMES
+        .iter()
+        .any(|n| rel == *n || rel.ends_with(&format!("/{n}")))
+}
+
 #[test]
 fn compose_files_pass_the_compose_schema() {
-    let files = unique_where(|r| r == "compose.yaml" || r == "compose.yml");
+    let files = unique_where(is_compose);
     check_all("schema:compose", &files, |paths| {
         let mut c = Command::new(tool("check-jsonschema"));
         c.args(["--builtin-schema", "vendor.compose-spec"])
             .args(paths);
         c
     });
+}
+
+#[test]
+fn no_tree_has_a_second_compose_file() {
+    for (label, dir) in &matrix().trees {
+        let found: Vec<&str> = COMPOSE_NAMES
+            .into_iter()
+            .chain(["compose.override.yml", "compose.override.yaml"])
+            .chain([
+                "docker-compose.override.yml",
+                "docker-compose.override.yaml",
+            ])
+            .filter(|n| dir.join(n).exists())
+            .collect();
+        assert!(found.len() <= 1, "{label}: {found:?}");
+    }
 }
 
 #[test]

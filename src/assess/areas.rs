@@ -686,7 +686,7 @@ mod tests {
 
     fn finding(area: AreaId, files: &[(&str, &str)], stage_rank: usize) -> Finding {
         let scan = Scan::from_files(files);
-        let detected = crate::detect::from_scan(&scan);
+        let detected = crate::detect::from_scan(&scan, &|_| false);
         let state = State::default();
         let facts = Facts {
             scan: &scan,

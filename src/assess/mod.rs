@@ -48,7 +48,7 @@ impl Assessment {
     pub(crate) fn with_state(root: &Path, state: State) -> Assessment {
         let tracked = TrackedButIgnored::start(root);
         let scan = Scan::walk(root);
-        let mut detected = detect::from_scan(&scan);
+        let mut detected = detect::from_scan(&scan, &|path| state.owns_file(path));
         detected.default_branch = detect::branch::default_branch(root);
         let leaks = leaks::find(root, &scan, &tracked.finish());
         Assessment {

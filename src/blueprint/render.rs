@@ -12,6 +12,7 @@ use crate::blueprint::catalog::Blueprint;
 use crate::blueprint::limits::{self, CappedOutput, Exceeded, MAX_DEPTH, MAX_OUTPUT};
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::subset;
+use crate::detect;
 use crate::error::{Error, Result};
 use crate::parallel;
 use crate::questions::stage_rank;
@@ -92,7 +93,8 @@ fn engine() -> Handlebars<'static> {
 static ENGINE: std::sync::LazyLock<Handlebars<'static>> = std::sync::LazyLock::new(engine);
 
 /// The template context: the answers, then `stage_rank`, `blueprint`, `header`, `adr_number`,
-/// `date`, `shared` and `repo`.
+/// `date`, `shared`, `repo` and `db` (the database: the repo's engine and version, else the
+/// answer's defaults).
 pub(crate) fn context(
     blueprint: &Blueprint,
     answers: &BTreeMap<String, String>,
@@ -117,6 +119,13 @@ pub(crate) fn context(
     ctx.insert("date".to_owned(), Value::String(extras.date.to_owned()));
     ctx.insert("shared".to_owned(), extras.shared.clone());
     ctx.insert("repo".to_owned(), extras.repo.clone());
+    let database = answers.get("database").map_or("none", String::as_str);
+    let db = detect::database_context(
+        database,
+        extras.repo["database_image"].as_str(),
+        extras.shared,
+    );
+    ctx.insert("db".to_owned(), db);
     Value::Object(ctx)
 }
 
@@ -521,7 +530,7 @@ pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendere
     let rendered = parallel::map(&tasks, threads, |&(j, f)| {
         render_file(jobs[j].blueprint, f, &contexts[j])
     });
-    let mut results: BTreeMap<(usize, usize), Result<RenderedFile>> =
+    let mut results: BTreeMap<(usize, usize), Result<Option<RenderedFile>>> =
         tasks.into_iter().zip(rendered).collect();
     jobs.iter()
         .enumerate()
@@ -530,8 +539,8 @@ pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendere
             let mut out = Rendered::default();
             // In the manifest's order, whatever order the templates were rendered in.
             for f in 0..m.files.len() {
-                if let Some(result) = results.remove(&(j, f)) {
-                    out.files.push(result?);
+                if let Some(file) = results.remove(&(j, f)).transpose()?.flatten() {
+                    out.files.push(file);
                 }
             }
             for step in m.next_steps.iter().filter(|s| s.when.matches(job.answers)) {
@@ -543,11 +552,15 @@ pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendere
         .collect()
 }
 
-/// Renders one file of a blueprint: its path and its content.
-fn render_file(blueprint: &Blueprint, index: usize, ctx: &Value) -> Result<RenderedFile> {
+/// Renders one file of a blueprint: its path and its content. A path that renders empty leaves
+/// the file out (`{{#unless repo.compose_file}}compose.yaml{{/unless}}`).
+fn render_file(blueprint: &Blueprint, index: usize, ctx: &Value) -> Result<Option<RenderedFile>> {
     let m = &blueprint.manifest;
     let spec = &m.files[index];
     let path = render_text(&m.id, &format!("path `{}`", spec.path), &spec.path, ctx)?;
+    if path.is_empty() {
+        return Ok(None);
+    }
     check_path(&path).map_err(|reason| Error::UnsafePath {
         blueprint: m.id.clone(),
         path: path.clone(),
@@ -569,7 +582,7 @@ fn render_file(blueprint: &Blueprint, index: usize, ctx: &Value) -> Result<Rende
     } else {
         source.to_vec()
     };
-    Ok(RenderedFile {
+    Ok(Some(RenderedFile {
         path,
         content,
         executable: spec.executable,
@@ -579,7 +592,7 @@ fn render_file(blueprint: &Blueprint, index: usize, ctx: &Value) -> Result<Rende
         is_adr: spec.path.contains("adr_number"),
         owner: spec.owner,
         restore_deleted: spec.restore_deleted,
-    })
+    }))
 }
 
 /// A rendered path must be relative, stay inside the repo, keep out of `.scaffold`, and hold no
@@ -694,6 +707,22 @@ mod tests {
         assert_eq!(line, Some(text.matches('\n').count() + 1));
     }
 
+    /// `repo.*` for the `n`th render: an empty repo, or one with its own compose file running
+    /// `postgres:18-alpine` or `mariadb:11`, in turn.
+    fn test_repo(n: usize, language: Option<&str>) -> Value {
+        let mut detected = crate::detect::Detected::default();
+        let image = match n % 3 {
+            0 => None,
+            1 => Some("postgres:18-alpine"),
+            _ => Some("mariadb:11"),
+        };
+        if let Some(image) = image {
+            detected.compose_file = Some("docker-compose.yml".to_owned());
+            detected.database_image = Some(image.to_owned());
+        }
+        crate::detect::template_context(&detected, language)
+    }
+
     #[test]
     fn every_embedded_template_renders_directly_as_handlebars_renders_it() {
         let catalog = crate::blueprint::catalog::Catalog::embedded().unwrap();
@@ -722,10 +751,8 @@ mod tests {
                                 answers.entry(q.key.clone()).or_insert_with(|| d.clone());
                             }
                         }
-                        let repo = crate::detect::template_context(
-                            &crate::detect::Detected::default(),
-                            answers.get("language").map(String::as_str),
-                        );
+                        let repo =
+                            test_repo(i + j + k, answers.get("language").map(String::as_str));
                         let extras = Extras {
                             adr_number: 3,
                             date: "2026-01-01",
@@ -784,6 +811,47 @@ mod tests {
             }
         }
         assert!(compared > 300, "{compared}");
+    }
+
+    #[test]
+    fn a_path_that_renders_empty_leaves_the_file_out() {
+        let manifest = toml::from_str(
+            "id = \"x\"\nversion = \"1.0.0\"\n[[files]]\ntemplate = \"c.hbs\"\n\
+             path = \"{{#unless repo.compose_file}}compose.yaml{{/unless}}\"\n\
+             [[files]]\ntemplate = \"c.hbs\"\npath = \"notes.md\"\n",
+        )
+        .unwrap();
+        let blueprint = Blueprint {
+            manifest,
+            source: "test".to_owned(),
+            templates: [("c.hbs".to_owned(), b"{{db.image}}".as_slice().into())].into(),
+            changelog: None,
+        };
+        let answers: BTreeMap<String, String> =
+            [("database".to_owned(), "postgres".to_owned())].into();
+        let shared = json!({ "versions": { "postgres": "17" } });
+        let paths = |repo: &Value| {
+            let extras = Extras {
+                adr_number: 1,
+                date: "2026-01-01",
+                shared: &shared,
+                repo,
+            };
+            let rendered = render(&blueprint, &answers, &extras).unwrap();
+            rendered
+                .files
+                .iter()
+                .map(|f| format!("{} {}", f.path, String::from_utf8_lossy(&f.content)))
+                .collect::<Vec<_>>()
+        };
+        let none = json!({ "compose_file": null, "database_image": null });
+        assert_eq!(
+            paths(&none),
+            ["compose.yaml postgres:17", "notes.md postgres:17"]
+        );
+        let team =
+            json!({ "compose_file": "docker-compose.yml", "database_image": "postgres:16-alpine" });
+        assert_eq!(paths(&team), ["notes.md postgres:16"]);
     }
 
     #[test]

@@ -21,8 +21,12 @@ pub(crate) struct Detected {
     pub(crate) ci: Option<&'static str>,
     /// `postgres`, `mysql` or `sqlite`, from drivers, ORM schemas and settings, compose and infrastructure code.
     pub(crate) database: Option<&'static str>,
-    /// The database image the repo runs (compose or CI services), as written: `postgres:16-alpine`.
+    /// The database image the repo runs, as written: `postgres:16-alpine`. The team's compose file
+    /// (`compose_file`) comes first, then any compose or CI file, shallowest first.
     pub(crate) database_image: Option<String>,
+    /// The team's compose file at the root, the one `docker compose` picks without `-f`; a file
+    /// scaffold wrote does not count.
+    pub(crate) compose_file: Option<String>,
     pub(crate) cloud: Option<&'static str>,
     /// What made the cloud count: `path: marker`.
     pub(crate) cloud_evidence: Option<String>,
@@ -39,6 +43,15 @@ pub(crate) struct Detected {
     /// The default branch (`branch::default_branch`); empty until asked of git.
     pub(crate) default_branch: String,
 }
+
+/// Compose's file names, in the order it picks one when given no `-f` (compose-go's
+/// `DefaultFileNames`).
+const COMPOSE_FILES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
 
 /// The languages scaffold knows, in the order they are listed.
 const LANGUAGES: [&str; 4] = ["rust", "node", "python", "go"];
@@ -109,7 +122,8 @@ const CLOUD_MARKERS: [(&str, &str); 10] = [
 ];
 
 /// What the templates see of the repo as `repo.*`: its projects (or, with none yet, the one the
-/// answered language expects at the root), the default branch, and the database image it runs.
+/// answered language expects at the root), the default branch, the database image it runs, and
+/// its own compose file.
 pub(crate) fn template_context(detected: &Detected, language: Option<&str>) -> serde_json::Value {
     let projects: Vec<serde_json::Value> = if detected.projects.is_empty() {
         language
@@ -125,18 +139,78 @@ pub(crate) fn template_context(detected: &Detected, language: Option<&str>) -> s
         "default_branch": if detected.default_branch.is_empty() { "main" } else { &detected.default_branch },
         "database_image": detected.database_image,
         "database_version": detected.database_image.as_deref().and_then(image_version),
+        "compose_file": detected.compose_file,
     })
+}
+
+/// The database the templates describe, as `db.*`: for the answered `database` (`postgres` or
+/// `mysql`), the engine and major version the repo runs when its image is of that kind (`postgres`
+/// or `postgis`; `mysql` or `mariadb`), else the answer at `shared.versions`. `null` without a
+/// database. `image` is the engine's official image at that version, with its client tools.
+pub(crate) fn database_context(
+    database: &str,
+    repo_image: Option<&str>,
+    shared: &serde_json::Value,
+) -> serde_json::Value {
+    let kinds: &[&str] = match database {
+        "postgres" => &["postgres", "postgis"],
+        "mysql" => &["mysql", "mariadb"],
+        _ => return serde_json::Value::Null,
+    };
+    let from_repo = repo_image.and_then(|image| {
+        let engine = image_engine(image)?;
+        let engine = if engine == "postgis" {
+            "postgres"
+        } else {
+            engine
+        };
+        kinds
+            .contains(&engine)
+            .then_some((engine, image_version(image)?))
+    });
+    let (engine, version) = match &from_repo {
+        Some((engine, version)) => (*engine, Some(version.clone())),
+        None => (
+            database,
+            shared["versions"][database].as_str().map(str::to_owned),
+        ),
+    };
+    let mut db = serde_json::json!({
+        "engine": engine,
+        "label": match engine {
+            "postgres" => "PostgreSQL",
+            "mariadb" => "MariaDB",
+            _ => "MySQL",
+        },
+    });
+    // Without a version the key stays undefined, so a template using it fails (strict mode)
+    // instead of writing an empty version.
+    if let Some(version) = version {
+        let major: Option<u64> = version.split('.').next().and_then(|m| m.parse().ok());
+        db["image"] = format!("{engine}:{version}").into();
+        db["major"] = major.into();
+        db["version"] = version.into();
+    }
+    db
+}
+
+/// The engine an image runs, from its name: `docker.io/library/postgres:16` gives `postgres`.
+fn image_engine(image: &str) -> Option<&str> {
+    let (name, _tag) = image.split_once(':')?;
+    name.rsplit('/').next()
 }
 
 /// Looks at `root`, honouring `.gitignore` so vendored and build trees are not read.
 #[cfg(test)]
 pub(crate) fn detect(root: &Path) -> Detected {
-    from_scan(&Scan::walk(root))
+    from_scan(&Scan::walk(root), &|_| false)
 }
 
-/// The stack, from a scan already made.
-pub(crate) fn from_scan(scan: &Scan) -> Detected {
+/// The stack, from a scan already made. `ours` tells the files scaffold wrote (recorded in its
+/// state): its own compose file is not the team's.
+pub(crate) fn from_scan(scan: &Scan, ours: &dyn Fn(&str) -> bool) -> Detected {
     let mut found = Detected::default();
+    (found.compose_file, found.database_image) = team_compose(scan, ours);
     for (file, language) in LANGUAGE_FILES {
         if scan.has(file) {
             found.language = Some(language);
@@ -208,6 +282,16 @@ pub(crate) fn from_scan(scan: &Scan) -> Detected {
     found
 }
 
+/// The team's compose file at the root, the one `docker compose` picks (scaffold's own left out),
+/// and the database image it runs: local parity is checked against that file.
+fn team_compose(scan: &Scan, ours: &dyn Fn(&str) -> bool) -> (Option<String>, Option<String>) {
+    let Some(file) = COMPOSE_FILES.iter().find(|f| scan.has(f) && !ours(f)) else {
+        return (None, None);
+    };
+    let image = scan.text(file).and_then(database_image);
+    (Some((*file).to_owned()), image)
+}
+
 fn language_of(name: &str) -> Option<&'static str> {
     if name.starts_with("requirements") && scan::has_ext(name, &["txt"]) {
         return Some("python");
@@ -238,11 +322,21 @@ fn direct_lines(text: &str) -> String {
         .join("\n")
 }
 
-/// The first database image of a compose or CI file: `image: postgres:16-alpine`.
+/// The first database image of a compose or CI file: `image: postgres:16-alpine`, or a GitLab
+/// service (`- name: postgres:16`, `- postgres:16`).
 fn database_image(text: &str) -> Option<String> {
     text.lines().find_map(|line| {
-        let value = line.trim().strip_prefix("image:")?.trim();
+        let line = line.trim();
+        let item = line.strip_prefix("- ").map(str::trim_start);
+        let value = ["image:", "name:"]
+            .iter()
+            .find_map(|key| item.unwrap_or(line).strip_prefix(key))
+            .or(item)?;
+        let value = value.split(" #").next().unwrap_or(value).trim();
         let value = value.trim_matches(|c| c == '"' || c == '\'');
+        if value.contains(char::is_whitespace) {
+            return None;
+        }
         let (name, tag) = value.split_once(':')?;
         let engine = name.rsplit('/').next()?;
         let known = matches!(engine, "postgres" | "mysql" | "mariadb" | "postgis");
@@ -365,9 +459,99 @@ mod tests {
         )]);
         let d = detect(compose.path());
         assert_eq!(d.database_image.as_deref(), Some("postgres:18-alpine"));
+        for (line, image) in [
+            ("    image: postgres:16 # pinned", Some("postgres:16")),
+            ("  - name: postgres:15-alpine", Some("postgres:15-alpine")),
+            ("  - \"mariadb:10.11\"", Some("mariadb:10.11")),
+            ("    name: mysql:8 setup", None),
+            ("  - psql -h postgres:5432", None),
+        ] {
+            assert_eq!(database_image(line).as_deref(), image, "{line}");
+        }
         assert_eq!(image_version("postgres:18-alpine").as_deref(), Some("18"));
         assert_eq!(image_version("mysql:8.0.39").as_deref(), Some("8.0"));
         assert_eq!(image_version("mariadb:11").as_deref(), Some("11"));
+    }
+
+    #[test]
+    fn the_team_compose_file_is_the_one_compose_picks_and_its_database_comes_first() {
+        let db = |image: &str| format!("services:\n  db:\n    image: {image}\n");
+        let scan = Scan::from_files(&[
+            (".gitlab-ci.yml", "migrate:\n  image: postgres:15\n"),
+            ("docker-compose.yaml", &db("postgres:14")),
+            ("docker-compose.yml", &db("postgres:16-alpine")),
+        ]);
+        let d = from_scan(&scan, &|_| false);
+        assert_eq!(d.compose_file.as_deref(), Some("docker-compose.yml"));
+        assert_eq!(d.database_image.as_deref(), Some("postgres:16-alpine"));
+
+        // The compose.yaml scaffold wrote beside the team's file is not the team's.
+        let scan = Scan::from_files(&[
+            ("compose.yaml", &db("postgres:17")),
+            ("compose.yml", &db("mariadb:11")),
+        ]);
+        let d = from_scan(&scan, &|path| path == "compose.yaml");
+        assert_eq!(d.compose_file.as_deref(), Some("compose.yml"));
+        assert_eq!(d.database_image.as_deref(), Some("mariadb:11"));
+        let context = template_context(&d, None);
+        assert_eq!(context["compose_file"], "compose.yml");
+        assert_eq!(context["database_version"], "11");
+
+        // Only a root file is the one `docker compose` picks; a nested one still names the image.
+        let scan = Scan::from_files(&[("deploy/docker-compose.yml", &db("mysql:8.0"))]);
+        let d = from_scan(&scan, &|_| false);
+        assert_eq!(d.compose_file, None);
+        assert_eq!(d.database_image.as_deref(), Some("mysql:8.0"));
+        assert!(template_context(&d, None)["compose_file"].is_null());
+    }
+
+    #[test]
+    fn the_database_of_the_templates_is_the_repos_when_it_is_of_the_answered_kind() {
+        let shared = serde_json::json!({ "versions": { "postgres": "17", "mysql": "8.4" } });
+        let db = |answer: &str, image: Option<&str>| {
+            let db = database_context(answer, image, &shared);
+            (
+                db["engine"].clone(),
+                db["version"].clone(),
+                db["image"].clone(),
+            )
+        };
+        let is = |engine: &str, version: &str, image: &str| {
+            (engine.into(), version.into(), image.into())
+        };
+        assert_eq!(
+            db("postgres", Some("postgres:18-alpine")),
+            is("postgres", "18", "postgres:18")
+        );
+        assert_eq!(
+            db("postgres", Some("postgis/postgis:16-3.4")),
+            is("postgres", "16", "postgres:16")
+        );
+        assert_eq!(
+            db("mysql", Some("mariadb:11")),
+            is("mariadb", "11", "mariadb:11")
+        );
+        assert_eq!(
+            db("mysql", Some("docker.io/library/mysql:8.0.39")),
+            is("mysql", "8.0", "mysql:8.0")
+        );
+        // Another kind than the answer, or no image: the answer at scaffold's default version.
+        assert_eq!(
+            db("postgres", Some("mariadb:11")),
+            is("postgres", "17", "postgres:17")
+        );
+        assert_eq!(db("mysql", None), is("mysql", "8.4", "mysql:8.4"));
+        assert!(database_context("none", Some("postgres:16"), &shared).is_null());
+
+        let full = database_context("mysql", Some("mariadb:11.4"), &shared);
+        assert_eq!(
+            full,
+            serde_json::json!({ "engine": "mariadb", "label": "MariaDB",
+                "image": "mariadb:11.4", "major": 11, "version": "11.4" })
+        );
+        // No version known: none is made up (a template using it fails in strict mode).
+        let bare = database_context("postgres", None, &serde_json::json!({}));
+        assert!(bare.get("version").is_none() && bare.get("image").is_none());
     }
 
     #[test]
