@@ -67,6 +67,11 @@ written with conflict markers, listed, and the exit code is 1.
         after_help = "Examples:\n  scaffold status\n  scaffold status --json\n  scaffold status --check    exit 1 if a foundation is outdated, the source has a newer tag, or a file has conflicts (for CI)"
     )]
     Status(StatusArgs),
+    /// Mark next steps done (those scaffold cannot see in the repo: a branch rule, a secret)
+    #[command(
+        after_help = "Examples:\n  scaffold status                               lists the open steps with their ids\n  scaffold done ci-protect-production-branch-settings"
+    )]
+    Done(DoneArgs),
     /// Work on a fork of the blueprints: eject an embedded one, start a new one, lint a fork
     #[command(subcommand)]
     Blueprint(BlueprintCommand),
@@ -173,6 +178,17 @@ pub(crate) struct StatusArgs {
     /// recorded outside the repository is read only when given again
     #[arg(long, value_name = "SRC")]
     pub(crate) source: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DoneArgs {
+    /// Repository to work in
+    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
+    pub(crate) dir: PathBuf,
+
+    /// The steps, by the id `scaffold status` shows
+    #[arg(required = true, value_name = "STEP-ID")]
+    pub(crate) steps: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

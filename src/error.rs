@@ -94,6 +94,9 @@ pub(crate) enum Error {
         allowed: Vec<String>,
     },
 
+    #[error("no next step `{id}`; open steps: {}", if open.is_empty() { "none".to_owned() } else { open.join(", ") })]
+    UnknownStep { id: String, open: Vec<String> },
+
     #[error("no foundation selected; choose some with --only ID,ID (available: {})", known.join(", "))]
     NothingSelected { known: Vec<String> },
 
@@ -308,6 +311,7 @@ impl Error {
             | Error::SourceDateEpoch { .. }
             | Error::EnvValue { .. }
             | Error::Unfit { .. }
+            | Error::UnknownStep { .. }
             | Error::OutsideRepo { .. }
             | Error::Unreadable { .. }
             | Error::RecordedSourceOutside { .. }

@@ -55,6 +55,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         Command::List(args) => commands::list::run(args),
         Command::Upgrade(args) => commands::upgrade::run(args),
         Command::Status(args) => commands::status::run(args),
+        Command::Done(args) => commands::done::run(args),
         Command::Blueprint(command) => commands::blueprint::run(command),
         Command::Assess(args) => commands::assess::run(args),
     };

@@ -59,6 +59,19 @@ pub(crate) struct Applied {
     pub(crate) answers: BTreeMap<String, String>,
     /// Files written, by path.
     pub(crate) files: BTreeMap<String, FileRecord>,
+    /// Its next steps, by id: what a person must do, and whether they said it is done.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) steps: BTreeMap<String, Step>,
+}
+
+/// One next step of a foundation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Step {
+    pub(crate) text: String,
+    /// Marked done with `scaffold done ID`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) done: bool,
 }
 
 /// What scaffold wrote to one file.
@@ -348,6 +361,13 @@ mod tests {
                         sha256: hash(b"x"),
                         mode: Mode::File,
                         owner: Owner::Managed,
+                    },
+                )]),
+                steps: BTreeMap::from([(
+                    "ci-protect-the-branch".into(),
+                    Step {
+                        text: "Protect `main`".into(),
+                        done: true,
                     },
                 )]),
             },

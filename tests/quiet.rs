@@ -135,3 +135,56 @@ fn status_says_how_far_behind_and_upgrade_shows_what_changed() {
         .success()
         .stdout_has("notes 1.1.0 (up to date");
 }
+
+#[test]
+fn next_steps_are_kept_listed_until_done_and_only_new_ones_are_printed_again() {
+    let repo = Repo::new();
+    let init = [
+        "init",
+        "--yes",
+        "--only",
+        "ci",
+        "--set",
+        "language=go",
+        "--set",
+        "stage=seed",
+    ];
+    repo.scaffold(&init)
+        .success()
+        .stdout_has("next steps:\n")
+        .stdout_has("Protect `main`");
+    repo.scaffold(&["status"])
+        .success()
+        .stdout_has("open next steps (mark one done with `scaffold done ID`):\n")
+        .stdout_has("  ci-protect-production-branch-settings: Protect `main` (Settings > Branches");
+    repo.scaffold(&["done", "ci-protect-production-branch-settings"])
+        .success()
+        .stdout_has("marked 1 step done; 4 open");
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.scaffold(&["status", "--json"]).stdout).unwrap();
+    let step = json["next_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "ci-protect-production-branch-settings")
+        .unwrap();
+    assert_eq!(
+        (&step["foundation"], &step["done"]),
+        (&serde_json::json!("ci"), &serde_json::json!(true))
+    );
+    repo.scaffold(&["status"])
+        .success()
+        .never_says("ci-protect-production-branch-settings");
+    repo.scaffold(&["done", "ci-no-such-step"])
+        .code(2)
+        .stderr_has("no next step `ci-no-such-step`; open steps: ci-add-a-dockerfile-at, ");
+    // A rerun prints no step it printed before; a changed answer that adds none prints none.
+    repo.scaffold(&init).success().never_says("next steps:");
+    repo.scaffold(&["upgrade"])
+        .success()
+        .never_says("next steps:");
+    // The step stays done across runs.
+    repo.scaffold(&["status"])
+        .success()
+        .never_says("ci-protect-production-branch-settings");
+}

@@ -121,6 +121,9 @@ pub(crate) enum Mode {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NextStep {
+    /// A stable name for `scaffold done ID` (default: the foundation and the text's first words).
+    #[serde(default)]
+    pub(crate) id: Option<String>,
     /// The text, may be templated.
     pub(crate) text: String,
     /// Show it only when every listed answer matches.
@@ -203,6 +206,35 @@ impl Manifest {
         steps.append(&mut self.next_steps);
         self.next_steps = steps;
         self
+    }
+}
+
+impl Manifest {
+    /// The id of each next step: its own, else `<foundation>-` and the first four words of its
+    /// (unrendered) text, so it stays the same from run to run and release to release as long as
+    /// the step's opening words do; a repeat gets `-2`, `-3`.
+    pub(crate) fn step_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for step in &self.next_steps {
+            let base = step.id.clone().unwrap_or_else(|| {
+                let words: Vec<String> = step
+                    .text
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .take(4)
+                    .map(str::to_ascii_lowercase)
+                    .collect();
+                format!("{}-{}", self.id, words.join("-"))
+            });
+            let mut id = base.clone();
+            let mut n = 1;
+            while ids.contains(&id) {
+                n += 1;
+                id = format!("{base}-{n}");
+            }
+            ids.push(id);
+        }
+        ids
     }
 }
 

@@ -42,7 +42,8 @@ pub(crate) struct RenderedFile {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Rendered {
     pub(crate) files: Vec<RenderedFile>,
-    pub(crate) next_steps: Vec<String>,
+    /// What a person must do next: each step's id and text.
+    pub(crate) next_steps: Vec<(String, String)>,
 }
 
 /// Values a blueprint's templates see beside the answers.
@@ -543,9 +544,11 @@ pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendere
                     out.files.push(file);
                 }
             }
-            for step in m.next_steps.iter().filter(|s| s.when.matches(job.answers)) {
-                out.next_steps
-                    .push(render_text(&m.id, "next step", &step.text, &contexts[j])?);
+            for (step, id) in m.next_steps.iter().zip(m.step_ids()) {
+                if step.when.matches(job.answers) {
+                    let text = render_text(&m.id, "next step", &step.text, &contexts[j])?;
+                    out.next_steps.push((id, text));
+                }
             }
             Ok(out)
         })

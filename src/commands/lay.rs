@@ -23,7 +23,7 @@ use crate::parallel;
 use crate::plan::{self, Action, Plan, Purpose};
 use crate::prompt::{Prompter, Terminal};
 use crate::questions::{self, COMMON_KEYS};
-use crate::state::{self, Applied, FileRecord, State};
+use crate::state::{self, Applied, FileRecord, State, Step};
 
 /// Which foundations a run lays.
 #[derive(Debug, Clone, Copy)]
@@ -395,9 +395,9 @@ fn pick_recommended<'c>(
         .collect())
 }
 
-/// What rendering the chosen blueprints gives: their files, the next steps of the foundations
-/// new to this repo, and a record per foundation (its files are filled in once the plan is
-/// resolved).
+/// What rendering the chosen blueprints gives: their files, the next steps this repo has not
+/// seen yet (all of a new foundation's, the ones a new version adds), and a record per foundation
+/// (its files are filled in once the plan is resolved).
 struct Rendered {
     files: Vec<RenderedFile>,
     next_steps: Vec<String>,
@@ -453,12 +453,15 @@ fn render(
     for ((blueprint, own, _, date), rendered) in jobs.into_iter().zip(results) {
         let rendered = rendered?;
         let id = &blueprint.manifest.id;
-        if !state.foundations.contains_key(id) {
-            for step in rendered.next_steps {
-                if !out.next_steps.contains(&step) {
-                    out.next_steps.push(step);
-                }
+        let previous = state.foundations.get(id).map(|a| &a.steps);
+        let mut steps = BTreeMap::new();
+        for (step_id, text) in rendered.next_steps {
+            let seen = previous.and_then(|p| p.get(&step_id));
+            if seen.is_none() && !out.next_steps.contains(&text) {
+                out.next_steps.push(text.clone());
             }
+            let done = seen.is_some_and(|s| s.done);
+            steps.insert(step_id, Step { text, done });
         }
         let adr = rendered
             .files
@@ -474,6 +477,7 @@ fn render(
                 adr,
                 answers: own,
                 files: BTreeMap::new(),
+                steps,
             },
         ));
         out.files.extend(rendered.files);

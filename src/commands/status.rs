@@ -16,6 +16,8 @@ use crate::state::{self, FileRecord, State};
 #[derive(Debug, Serialize)]
 struct Report {
     foundations: Vec<Foundation>,
+    /// Every recorded next step, open or done.
+    next_steps: Vec<NextStep>,
     /// The blueprint source sits at a version tag and a later one exists.
     newer_tag: Option<String>,
 }
@@ -30,6 +32,14 @@ struct Foundation {
     versions_behind: usize,
     source: String,
     files: Vec<File>,
+}
+
+#[derive(Debug, Serialize)]
+struct NextStep {
+    id: String,
+    foundation: String,
+    text: String,
+    done: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -60,6 +70,18 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
     let catalog = Catalog::load(fork.as_ref())?;
     let mut report = Report {
         foundations: Vec::new(),
+        next_steps: state
+            .foundations
+            .iter()
+            .flat_map(|(foundation, applied)| {
+                applied.steps.iter().map(move |(id, step)| NextStep {
+                    id: id.clone(),
+                    foundation: foundation.clone(),
+                    text: step.text.clone(),
+                    done: step.done,
+                })
+            })
+            .collect(),
         newer_tag: fork.as_ref().and_then(|f| f.newer_tag.clone()),
     };
     for (id, applied) in &state.foundations {
@@ -147,6 +169,13 @@ fn print_table(report: &Report) {
         outln!("{} {} ({newest}; source: {})", f.id, f.version, f.source);
         for file in &f.files {
             outln!("  {:<10} {}", file.state, file.path);
+        }
+    }
+    let open: Vec<&NextStep> = report.next_steps.iter().filter(|s| !s.done).collect();
+    if !open.is_empty() {
+        outln!("\nopen next steps (mark one done with `scaffold done ID`):");
+        for step in open {
+            outln!("  {}: {}", step.id, step.text);
         }
     }
 }
