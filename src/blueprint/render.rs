@@ -447,8 +447,11 @@ pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendere
                 }
             }
             for step in m.next_steps.iter().filter(|s| s.when.matches(job.answers)) {
-                out.next_steps
-                    .push(render_text(&m.id, "next step", &step.text, &contexts[j])?);
+                let text = render_text(&m.id, "next step", &step.text, &contexts[j])?;
+                // A step about the repo (`{{#each repo.projects}}`) may have nothing to say.
+                if !text.trim().is_empty() {
+                    out.next_steps.push(text.trim().to_owned());
+                }
             }
             Ok(out)
         })
