@@ -3,7 +3,9 @@
 #  - independent validators of generated files, from PyPI, into target/validators (a venv)
 #  - PostgreSQL and MariaDB servers and clients, from Debian packages (the tests start their own
 #    instances on loopback ports; the packages' own services are not used)
-#  - Go, from Debian packages (the generated Go CI job is run on a fresh module)
+#  - Go, Node.js and npm, from Debian packages (the generated CI jobs run on fresh projects)
+#  - the package managers the toolchain tests make their fixtures' lockfiles with, into
+#    target/toolchains: uv and Poetry from PyPI (a venv), pnpm from npm (the shared default major)
 #  - faketime, from Debian packages (tests move the clock to prove the output does not depend on it)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +17,8 @@ command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need_apt+=(mariad
 command -v mariadb >/dev/null || need_apt+=(mariadb-client)
 command -v python3 >/dev/null || need_apt+=(python3 python3-venv)
 command -v go >/dev/null || need_apt+=(golang-go)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 command -v faketime >/dev/null || need_apt+=(faketime)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
@@ -36,5 +40,21 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "${validators[*]}" ]; then
 fi
 for tool in actionlint check-jsonschema zizmor yamllint shellcheck; do
   "$venv/bin/$tool" --version >/dev/null 2>&1 || { echo "setup: $tool does not run" >&2; exit 1; }
+done
+toolchains="$root/target/toolchains"
+python_tools=(uv==0.13.9 poetry==2.5.1)
+pnpm_major=$(sed -n 's/^pnpm = "\(.*\)"$/\1/p' "$root/blueprints/shared.toml")
+[ -n "$pnpm_major" ] || { echo "setup: no pnpm version in blueprints/shared.toml" >&2; exit 1; }
+wanted="${python_tools[*]} pnpm@$pnpm_major"
+stamp="$toolchains/.installed"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+  echo "setup: installing ${wanted} into $toolchains"
+  python3 -m venv "$toolchains"
+  "$toolchains/bin/pip" install -q --disable-pip-version-check "${python_tools[@]}"
+  npm install --global --prefix "$toolchains" --silent "pnpm@$pnpm_major"
+  echo "$wanted" > "$stamp"
+fi
+for tool in uv poetry pnpm; do
+  "$toolchains/bin/$tool" --version >/dev/null 2>&1 || { echo "setup: $tool does not run" >&2; exit 1; }
 done
 echo "setup: ready"

@@ -3,8 +3,12 @@
 //! GitLab `build` and `test` jobs, are executed in order in a project made by the language's own
 //! generator or usual layout (Rust: `cargo init`; Node: a package with a `node --test` test;
 //! Python: a `pyproject.toml` project with a `test` extra, in a virtualenv; Go: `go mod init`).
-//! `tests/setup.sh` installs Go; the steps' own installs (pip, npm) use the package registries.
-//! The host's toolchains stand in for the jobs' images.
+//! `github` also runs them in realistic repos (`fixtures`): projects in folders, workspaces,
+//! pnpm, uv and Poetry. `tests/setup.sh` installs Go and those package managers; the steps' own
+//! installs use the package registries. The host's toolchains stand in for the jobs' images.
+
+mod fixtures;
+mod github;
 
 use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
@@ -14,46 +18,6 @@ use std::process::Command;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::support::Repo;
-
-/// The `run:` scripts of the build-and-test job, in order.
-fn run_steps(repo: &Repo) -> Vec<(String, String)> {
-    let text = repo.read(".github/workflows/ci.yml");
-    let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
-    let jobs = doc["jobs"].as_hash().unwrap();
-    let job = jobs
-        .values()
-        .find(|j| {
-            j["steps"]
-                .as_vec()
-                .is_some_and(|s| s.iter().any(|s| s["run"].as_str().is_some()))
-        })
-        .expect("a job with run steps");
-    job["steps"]
-        .as_vec()
-        .unwrap()
-        .iter()
-        .filter_map(|s| {
-            let run = s["run"].as_str()?;
-            Some((s["name"].as_str().unwrap_or("?").to_owned(), run.to_owned()))
-        })
-        .collect()
-}
-
-/// Runs a step with `bin` first on PATH (a virtualenv), as `setup-python` would arrange.
-fn run(dir: &Path, name: &str, script: &str, bin: Option<&Path>) {
-    assert!(
-        !script.contains("${{"),
-        "step {name} needs the Actions runtime: {script}"
-    );
-    let output = dir.join(".github-output");
-    bash(
-        dir,
-        &format!("step `{name}`"),
-        script,
-        ("GITHUB_OUTPUT", output.as_os_str()),
-        bin,
-    );
-}
 
 /// Runs `script` in `dir` as CI runners do (bash, stopping at the first failure), with `var` set
 /// and `bin` first on PATH; fails the test, naming `what`, if the script fails.
@@ -114,20 +78,6 @@ fn generate(repo: &Repo, program: &str, args: &[&str]) {
         "{program} {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Scaffolds `ci` for `language` and runs every `run:` step of its build-and-test job, in order,
-/// with `bin` first on PATH; `expected` are step names the job must have.
-fn run_job(repo: &Repo, language: &str, expected: &[&str], bin: Option<&Path>) {
-    scaffold_ci(repo, "github", language);
-    let steps = run_steps(repo);
-    let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
-    for name in expected {
-        assert!(names.contains(name), "no step `{name}` in {names:?}");
-    }
-    for (name, script) in &steps {
-        run(repo.path(), name, script, bin);
-    }
 }
 
 /// A GitLab job's `before_script` and `script` lines and its variables, with what it `extends`
@@ -245,43 +195,6 @@ fn python_project(repo: &Repo) -> std::path::PathBuf {
     );
     generate(repo, "python3", &["-m", "venv", ".venv"]);
     repo.path().join(".venv/bin")
-}
-
-#[test]
-fn the_rust_job_passes_on_a_fresh_cargo_new_project() {
-    let repo = Repo::new();
-    rust_project(&repo);
-    run_job(&repo, "rust", &["Check formatting", "Lint", "Test"], None);
-    assert!(
-        repo.exists("Cargo.lock"),
-        "the test step wrote the lockfile"
-    );
-}
-
-#[test]
-fn the_node_job_passes_on_a_fresh_node_package() {
-    let repo = Repo::new();
-    node_project(&repo);
-    run_job(&repo, "node", &["Install dependencies", "Test"], None);
-}
-
-#[test]
-fn the_go_job_passes_on_a_fresh_go_module() {
-    let repo = Repo::new();
-    go_project(&repo);
-    run_job(&repo, "go", &["Vet", "Test"], None);
-}
-
-#[test]
-fn the_python_job_passes_on_a_fresh_pyproject_project() {
-    let repo = Repo::new();
-    let bin = python_project(&repo);
-    run_job(
-        &repo,
-        "python",
-        &["Install dependencies", "Test"],
-        Some(&bin),
-    );
 }
 
 #[test]

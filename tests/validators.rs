@@ -3,7 +3,7 @@
 //! schemas (check-jsonschema), zizmor, yamllint, shellcheck, and HCL/JSON/TOML parsers.
 //! `tests/setup.sh` installs them into `target/validators`; a missing validator fails the test.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -99,8 +99,7 @@ fn answers(stage: &str, ci: &str, language: &str, cloud: &str, database: &str) -
 fn render_all() -> Matrix {
     let tmp = tempfile::tempdir().unwrap();
     let mut trees = Vec::new();
-    let mut seen: BTreeMap<(String, Vec<u8>), usize> = BTreeMap::new();
-    let mut unique = Vec::new();
+    let mut unique = Unique::default();
     for (n, case) in cases().into_iter().enumerate() {
         let label = case.label;
         let dir = tmp.path().join("trees").join(n.to_string()).join("demo");
@@ -110,39 +109,137 @@ fn render_all() -> Matrix {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         }
-        let mut cmd = crate::support::command();
-        cmd.args(["init", "--yes", "-C"])
-            .arg(&dir)
-            .args(["--only", "ci,secrets-rbac,backup-restore,staging-parity"]);
-        for set in case.answers.iter().map(String::as_str).chain(OWN_ANSWERS) {
-            cmd.args(["--set", set]);
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{label}: scaffold init failed\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        init(
+            &dir,
+            &label,
+            &case.answers,
+            "ci,secrets-rbac,backup-restore,staging-parity",
         );
-        for rel in files(&dir) {
-            let bytes = std::fs::read(dir.join(&rel)).unwrap();
-            let key = (rel.clone(), bytes);
-            if seen.contains_key(&key) {
-                continue;
-            }
-            let n = seen.len();
-            let target = tmp.path().join("unique").join(n.to_string()).join(&rel);
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::write(&target, &key.1).unwrap();
-            unique.push((rel, target, label.clone()));
-            seen.insert(key, n);
-        }
+        unique.add(tmp.path(), &dir, &label, |_| true);
         trees.push((label, dir));
+    }
+    // A repo with code: the GitHub CI files for each of its projects.
+    for stage in STAGES {
+        for database in DATABASES {
+            let label = format!("{stage}/github/node/none/{database}");
+            let dir = tmp.path().join("repos").join(label.replace('/', "-"));
+            let dir = dir.join("demo");
+            polyglot_repo(&dir);
+            init(&dir, &label, &answers(stage, "github", "node", "none", database), "ci");
+            let label = format!("{label} in a polyglot repo");
+            unique.add(tmp.path(), &dir, &label, |rel| rel.starts_with(".github/"));
+        }
     }
     Matrix {
         _tmp: tmp,
         trees,
-        unique,
+        unique: unique.files,
+    }
+}
+
+/// `scaffold init` in `dir` with these answers (and `OWN_ANSWERS`).
+fn init(dir: &Path, label: &str, answers: &[String], only: &str) {
+    let mut cmd = crate::support::command();
+    cmd.args(["init", "--yes", "-C"])
+        .arg(dir)
+        .args(["--only", only]);
+    for set in answers.iter().map(String::as_str).chain(OWN_ANSWERS) {
+        cmd.args(["--set", set]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{label}: scaffold init failed\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+
+/// Each distinct (path, content) once, copied to `unique/<n>/<path>`.
+#[derive(Default)]
+struct Unique {
+    seen: BTreeSet<(String, Vec<u8>)>,
+    files: Vec<(String, PathBuf, String)>,
+}
+
+impl Unique {
+    /// Adds the files of the tree at `dir` that `keep` accepts, naming `label` as their maker.
+    fn add(&mut self, tmp: &Path, dir: &Path, label: &str, keep: impl Fn(&str) -> bool) {
+        for rel in files(dir).into_iter().filter(|rel| keep(rel)) {
+            let bytes = std::fs::read(dir.join(&rel)).unwrap();
+            let key = (rel.clone(), bytes);
+            if self.seen.contains(&key) {
+                continue;
+            }
+            let target = tmp
+                .join("unique")
+                .join(self.files.len().to_string())
+                .join(&rel);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(&target, &key.1).unwrap();
+            self.files.push((rel, target, label.to_owned()));
+            self.seen.insert(key);
+        }
+    }
+}
+
+/// A repo with a project for every tool the `ci` blueprint knows, each in its own folder, with
+/// and without lockfiles, tests and pinned versions, so every branch of the GitHub templates is
+/// rendered and judged. Only the files detection reads; nothing here runs.
+fn polyglot_repo(dir: &Path) {
+    let files: [(&str, &str); 22] = [
+        (
+            "api/package.json",
+            r#"{"scripts": {"test": "node --test"}}"#,
+        ),
+        ("api/package-lock.json", "{}"),
+        (
+            "site/package.json",
+            r#"{"scripts": {"build": "astro build"}}"#,
+        ),
+        (
+            "web/package.json",
+            r#"{"packageManager": "pnpm@9.12.0", "engines": {"node": ">=20"}, "scripts": {"test": "vitest run", "lint": "eslint ."}}"#,
+        ),
+        ("web/pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+        ("admin/package.json", r#"{"scripts": {"test": "jest"}}"#),
+        ("admin/yarn.lock", ""),
+        ("portal/package.json", r#"{"packageManager": "yarn@4.5.0"}"#),
+        ("portal/yarn.lock", ""),
+        ("portal/.yarnrc.yml", "nodeLinker: node-modules\n"),
+        ("edge/package.json", r#"{"scripts": {"test": "bun test"}}"#),
+        ("edge/bun.lock", "{}"),
+        (
+            "backend/pyproject.toml",
+            "[project]\nname = \"api\"\nrequires-python = \">=3.12\"\n\n[dependency-groups]\ndev = [\"pytest\"]\n",
+        ),
+        ("backend/uv.lock", ""),
+        (
+            "worker/pyproject.toml",
+            "[tool.poetry]\nname = \"worker\"\n\n[tool.poetry.dependencies]\npython = \"^3.11\"\n",
+        ),
+        ("worker/poetry.lock", ""),
+        ("worker/tests/test_jobs.py", ""),
+        (
+            "ml/pyproject.toml",
+            "[project]\nname = \"ml\"\n\n[tool.pdm]\n",
+        ),
+        ("scripts/requirements.txt", "requests\n"),
+        ("engine/Cargo.toml", "[package]\nname = \"engine\"\n"),
+        (
+            "engine/rust-toolchain.toml",
+            "[toolchain]\nchannel = \"1.82\"\n",
+        ),
+        (
+            "services/api/go.mod",
+            "module example.com/api\n\ngo 1.22.3\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
     }
 }
 

@@ -547,7 +547,10 @@ pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendere
             for (step, id) in m.next_steps.iter().zip(m.step_ids()) {
                 if step.when.matches(job.answers) {
                     let text = render_text(&m.id, "next step", &step.text, &contexts[j])?;
-                    out.next_steps.push((id, text));
+                    // A step about the repo (`{{#each repo.projects}}`) may have nothing to say.
+                    if !text.trim().is_empty() {
+                        out.next_steps.push((id, text.trim().to_owned()));
+                    }
                 }
             }
             Ok(out)
