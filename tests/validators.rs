@@ -125,7 +125,12 @@ fn render_all() -> Matrix {
             let dir = tmp.path().join("repos").join(label.replace('/', "-"));
             let dir = dir.join("demo");
             polyglot_repo(&dir);
-            init(&dir, &label, &answers(stage, "github", "node", "none", database), "ci");
+            init(
+                &dir,
+                &label,
+                &answers(stage, "github", "node", "none", database),
+                "ci",
+            );
             let label = format!("{label} in a polyglot repo");
             unique.add(tmp.path(), &dir, &label, |rel| rel.starts_with(".github/"));
         }
@@ -154,7 +159,6 @@ fn init(dir: &Path, label: &str, answers: &[String], only: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
-
 
 /// Each distinct (path, content) once, copied to `unique/<n>/<path>`.
 #[derive(Default)]
