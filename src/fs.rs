@@ -399,6 +399,57 @@ pub(crate) fn write_tree<'a>(
     Ok(())
 }
 
+/// Opens the regular file `rel` under `root` for a read-only walk of the repo (the assessment):
+/// never through a symlink at its end, nor, with `check_folders`, through a folder on the way that
+/// is a symlink or `..` (paths git lists; the walk itself never enters a symlinked folder). The
+/// file opened must be the one checked (not swapped for a link in between). `None` for anything
+/// else, or an error. Returns the file and its length.
+pub(crate) fn open_walked(
+    root: &Path,
+    rel: &str,
+    check_folders: bool,
+) -> Option<(std::fs::File, u64)> {
+    if check_folders {
+        let mut dir = root.to_path_buf();
+        let parts: Vec<&str> = rel.split('/').collect();
+        let through_link = parts[..parts.len().saturating_sub(1)].iter().any(|part| {
+            dir.push(part);
+            *part == ".." || !std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir())
+        });
+        if through_link {
+            return None;
+        }
+    }
+    let path = root.join(rel);
+    let checked = std::fs::symlink_metadata(&path).ok()?;
+    if !checked.file_type().is_file() {
+        return None;
+    }
+    let file = std::fs::File::open(&path).ok()?;
+    let opened = file.metadata().ok()?;
+    let same = {
+        use std::os::unix::fs::MetadataExt as _;
+        opened.is_file() && checked.dev() == opened.dev() && checked.ino() == opened.ino()
+    };
+    same.then_some((file, checked.len()))
+}
+
+/// Whether `path` is a regular file or nothing (not a symlink, a folder, a FIFO or a device).
+pub(crate) fn is_regular_or_absent(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).map_or(true, |meta| meta.is_file())
+}
+
+/// The text of a regular file a walk of the repo found, when it is UTF-8 and at most `cap` bytes.
+pub(crate) fn read_walked_text(root: &Path, rel: &str, cap: u64) -> Option<String> {
+    let (file, len) = open_walked(root, rel, false)?;
+    if len > cap {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(cap).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
 /// Reads a regular file outside the repo (an `--answers` file), at most `cap` bytes.
 pub(crate) fn read_outside(path: &Path, cap: u64) -> std::io::Result<Result<Vec<u8>, Blocker>> {
     let meta = std::fs::metadata(path)?;

@@ -58,8 +58,7 @@ impl Scan {
                 .collect::<Vec<_>>()
                 .join("/");
             if keeps(&rel)
-                && entry.metadata().is_ok_and(|m| m.len() <= MAX_READ)
-                && let Ok(text) = std::fs::read_to_string(entry.path())
+                && let Some(text) = crate::fs::read_walked_text(root, &rel, MAX_READ)
             {
                 scan.texts.insert(rel.clone(), kept(&text));
             }
@@ -134,7 +133,7 @@ impl Scan {
 fn has_safe_ignore_files(dir: &Path) -> bool {
     [".gitignore", ".ignore"]
         .iter()
-        .all(|name| std::fs::symlink_metadata(dir.join(name)).map_or(true, |meta| meta.is_file()))
+        .all(|name| crate::fs::is_regular_or_absent(&dir.join(name)))
 }
 
 /// The text kept for the checks: credential-shaped values masked (before lowercasing, which

@@ -51,20 +51,7 @@ impl Encoding {
 /// paths git lists; the walk never enters a symlinked folder). `None` for a symlink, anything but
 /// a regular file, a binary file or a read error.
 pub(super) fn read(root: &Path, rel: &str, parents: bool) -> Option<Contents> {
-    if parents && through_symlink(root, rel) {
-        return None;
-    }
-    let path = root.join(rel);
-    let meta = std::fs::symlink_metadata(&path).ok()?;
-    if !meta.file_type().is_file() {
-        return None;
-    }
-    let mut file = std::fs::File::open(&path).ok()?;
-    // Replaced by a symlink between the check and the open: not the file that was checked.
-    if !same_file(&meta, &file.metadata().ok()?) {
-        return None;
-    }
-    let len = meta.len();
+    let (mut file, len) = crate::fs::open_walked(root, rel, parents)?;
     if len <= MAX_READ {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).ok()?;
@@ -113,29 +100,6 @@ fn decode(bytes: &[u8], encoding: Encoding) -> Option<String> {
             Some(text.trim_start_matches('\u{FEFF}').to_owned())
         }
     }
-}
-
-/// Whether a folder on the way from `root` to `rel` is a symlink.
-fn through_symlink(root: &Path, rel: &str) -> bool {
-    let mut dir = root.to_path_buf();
-    let folders = rel.split('/').collect::<Vec<_>>();
-    folders[..folders.len().saturating_sub(1)]
-        .iter()
-        .any(|part| {
-            dir.push(part);
-            *part == ".." || !std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir())
-        })
-}
-
-#[cfg(unix)]
-fn same_file(checked: &std::fs::Metadata, opened: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    opened.is_file() && checked.dev() == opened.dev() && checked.ino() == opened.ino()
-}
-
-#[cfg(not(unix))]
-fn same_file(_checked: &std::fs::Metadata, opened: &std::fs::Metadata) -> bool {
-    opened.is_file()
 }
 
 /// `text` in UTF-16 with its byte order mark, as Windows editors save a `.env`.
