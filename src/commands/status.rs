@@ -133,7 +133,7 @@ fn file_state(fs: &RepoFs, foundation: &str, path: &str, record: &FileRecord) ->
     let text = String::from_utf8_lossy(&bytes);
     let owned = match record.mode {
         Mode::File => text.into_owned(),
-        Mode::Block => match find_block(&text, foundation) {
+        Mode::Block => match find_block(&text, record.block_name(foundation)) {
             Some(inner) => inner,
             None => return "deleted",
         },
