@@ -189,9 +189,18 @@ pub(crate) fn inspect(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> Fin
             .map(|a| (id, a.version.to_string()))
     });
     let satisfied = checks.iter().filter(|c| !c.found.is_empty()).count();
-    let mut status = if applied.is_some() || satisfied == checks.len() {
+    // A GitLab job file that `.gitlab-ci.yml` does not include never runs, even if scaffold laid it.
+    let unwired: Vec<String> = match area {
+        AreaId::BackupDr => drill_jobs(facts.scan),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|p| !gitlab_runs(facts.scan, p))
+    .map(|p| format!("{p} is not included by .gitlab-ci.yml: its jobs never run"))
+    .collect();
+    let mut status = if (applied.is_some() && unwired.is_empty()) || satisfied == checks.len() {
         Status::Present
-    } else if satisfied > 0 {
+    } else if satisfied > 0 || applied.is_some() {
         Status::Partial
     } else {
         Status::Missing
@@ -223,6 +232,7 @@ pub(crate) fn inspect(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> Fin
                 .map(|c| c.missing.clone()),
         );
     }
+    evidence.extend(unwired);
     let alarm = !flags.is_empty();
     evidence.extend(flags);
     Finding {
@@ -352,13 +362,10 @@ fn checks(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> (Vec<Check>, Ve
                     "no restore runbook (looked for a *restore*.md)",
                 ),
                 check(
-                    scan.paths(|p| {
-                        scan::is_ci(p)
-                            && scan.text(p).is_some_and(|t| {
-                                t.contains("restore")
-                                    && (t.contains("schedule") || t.contains("cron"))
-                            })
-                    }),
+                    drill_jobs(scan)
+                        .into_iter()
+                        .filter(|p| gitlab_runs(scan, p))
+                        .collect(),
                     "no scheduled restore drill in CI",
                 ),
             ]
@@ -570,6 +577,29 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// CI files holding a scheduled restore drill.
+fn drill_jobs(scan: &Scan) -> Vec<String> {
+    scan.paths(|p| {
+        scan::is_ci(p)
+            && scan.text(p).is_some_and(|t| {
+                t.contains("restore") && (t.contains("schedule") || t.contains("cron"))
+            })
+    })
+}
+
+/// Whether GitLab runs the jobs of a CI file: any file but one under `.gitlab/ci/`, which runs only
+/// when `.gitlab-ci.yml` includes it (by path, or with a wildcard over the folder).
+fn gitlab_runs(scan: &Scan, path: &str) -> bool {
+    if !path.starts_with(".gitlab/ci/") {
+        return true;
+    }
+    scan.text(".gitlab-ci.yml").is_some_and(|t| {
+        t.contains(&path.to_ascii_lowercase())
+            || t.contains(".gitlab/ci/*")
+            || t.contains(".gitlab/ci/**")
+    })
+}
+
 /// Whether the root `.gitignore` keeps `.env` itself out of git (`.env.local` alone does not).
 fn ignores_dotenv(scan: &Scan) -> bool {
     scan.text(".gitignore").is_some_and(|t| {
@@ -709,6 +739,45 @@ mod tests {
         assert_eq!(
             f.evidence.last().unwrap(),
             "CI deploys over SSH with a stored key: .github/workflows/deploy.yml"
+        );
+    }
+
+    #[test]
+    fn a_gitlab_drill_counts_only_when_the_pipeline_includes_it() {
+        let drill = (
+            ".gitlab/ci/restore-drill.gitlab-ci.yml",
+            "restore-drill:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"schedule\"\n  script: [ops/backup/restore-drill.sh]\n",
+        );
+        let backups = [
+            ("ops/backup/backup.sh", "pg_dump"),
+            ("docs/runbooks/backup-restore.md", "# restore"),
+        ];
+        let alone = [
+            backups[0],
+            backups[1],
+            drill,
+            (".gitlab-ci.yml", "test:\n  script: [make test]\n"),
+        ];
+        let f = finding(AreaId::BackupDr, &alone, 1);
+        assert_eq!(f.status, Status::Partial);
+        assert!(
+            f.evidence
+                .contains(&"no scheduled restore drill in CI".to_owned()),
+            "{:?}",
+            f.evidence
+        );
+        let included = [
+            backups[0],
+            backups[1],
+            drill,
+            (
+                ".gitlab-ci.yml",
+                "include:\n  - local: .gitlab/ci/restore-drill.gitlab-ci.yml\n",
+            ),
+        ];
+        assert_eq!(
+            finding(AreaId::BackupDr, &included, 1).status,
+            Status::Present
         );
     }
 
