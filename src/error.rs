@@ -269,6 +269,16 @@ pub(crate) enum Error {
         expected: &'static str,
     },
 
+    #[error("`{path}` has its own top-level `include:`, and a YAML file holds only one; nothing was written:\nadd scaffold's job {} to that list, then run scaffold again:\n{}",
+        if missing.len() == 1 { "file" } else { "files" },
+        missing.iter().map(|m| format!("  - local: {m}")).collect::<Vec<_>>().join("\n"))]
+    GitlabInclude { path: String, missing: Vec<String> },
+
+    #[error("`{path}` lists `stages:` without {}, which scaffold's jobs run in; nothing was written:\nadd {} to that list (GitLab's default order is build, test, deploy), then run scaffold again",
+        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+        if missing.len() == 1 { "it" } else { "them" })]
+    GitlabStages { path: String, missing: Vec<String> },
+
     #[error("prompt failed: {source}")]
     Prompt { source: std::io::Error },
 
@@ -287,7 +297,10 @@ impl Error {
     /// The exit status this error ends the process with.
     pub(crate) fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Conflicts { .. } | Error::Blocked { .. } => ExitStatus::Refused,
+            Error::Conflicts { .. }
+            | Error::Blocked { .. }
+            | Error::GitlabInclude { .. }
+            | Error::GitlabStages { .. } => ExitStatus::Refused,
             Error::SetSyntax { .. }
             | Error::UnknownKey { .. }
             | Error::BadValue { .. }

@@ -365,11 +365,25 @@ impl FileContext<'_> {
             Some(Err(_)) => return (Vec::new(), Action::Blocked(Blocker::NotUtf8)),
         };
         let mut outcome = Action::Unchanged;
+        // A file an earlier blueprint version owned whole becomes a file of blocks: scaffold's old
+        // text is replaced, and if the team changed it, that is a conflict to resolve first.
+        let whole = parts
+            .iter()
+            .filter_map(|p| self.record(&p.foundation))
+            .find(|r| r.mode == Mode::File);
+        if let (Some(record), Some(bytes)) = (whole, old) {
+            if hash(bytes) != record.sha256 {
+                outcome = Action::Conflict;
+            }
+            text.clear();
+        }
         let mut kept = false;
         for part in parts {
             let inner = String::from_utf8_lossy(&part.content).into_owned();
-            let record = self.record(&part.foundation);
-            let (_, existing) = splice_block(&text, &part.foundation, &part.comment, &inner);
+            let record = self
+                .record(&part.foundation)
+                .filter(|r| r.mode == Mode::Block);
+            let (_, existing) = splice_block(&text, &part.block, &part.comment, &inner);
             let wanted = match existing {
                 None if old.is_some() && record.is_some() && !part.restore_deleted => {
                     // The team removed the block: it stays removed.
@@ -402,7 +416,7 @@ impl FileContext<'_> {
                     }
                 }
             };
-            text = splice_block(&text, &part.foundation, &part.comment, &wanted).0;
+            text = splice_block(&text, &part.block, &part.comment, &wanted).0;
         }
         let new = if crlf {
             to_crlf(text.as_bytes())

@@ -85,6 +85,16 @@ pub(crate) struct FileRecord {
     /// Managed, or written once and then the team's.
     #[serde(default, skip_serializing_if = "is_managed")]
     pub(crate) owner: Owner,
+    /// Block mode: the name in the markers, when the block is shared by several foundations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) block: Option<String>,
+}
+
+impl FileRecord {
+    /// The name in the markers of `foundation`'s block: the shared block's, or its own id.
+    pub(crate) fn block_name<'a>(&'a self, foundation: &'a str) -> &'a str {
+        self.block.as_deref().unwrap_or(foundation)
+    }
 }
 
 // serde's `skip_serializing_if` hands over a reference.
@@ -109,16 +119,16 @@ pub(crate) fn base_path(foundation: &str, file: &str) -> String {
     format!("{STATE_DIR}/base/{foundation}/{file}")
 }
 
-/// The hash of what `foundation` owns in the file at `path` now (the whole file, or the inner text
-/// of its block), if the file is there and readable.
-pub(crate) fn owned_hash(fs: &RepoFs, path: &str, foundation: &str, mode: Mode) -> Option<String> {
+/// The hash of what scaffold owns in the file at `path` now (the whole file, or the inner text of
+/// the block named `block`), if the file is there and readable.
+pub(crate) fn owned_hash(fs: &RepoFs, path: &str, block: &str, mode: Mode) -> Option<String> {
     let bytes = fs.read(path, FILE_CAP).ok()??;
     let bytes = crate::plan::lf(&bytes);
     match mode {
         Mode::File => Some(hash(&bytes)),
         Mode::Block => {
             let text = std::str::from_utf8(&bytes).ok()?;
-            crate::plan::find_block(text, foundation).map(|inner| hash(inner.as_bytes()))
+            crate::plan::find_block(text, block).map(|inner| hash(inner.as_bytes()))
         }
     }
 }
@@ -255,7 +265,8 @@ fn recover(fs: &RepoFs, old: &State, mut pending: State) -> State {
         let before = old.foundations.get(id);
         let files = std::mem::take(&mut applied.files);
         for (path, record) in files {
-            let written = owned_hash(fs, &path, id, record.mode).as_ref() == Some(&record.sha256);
+            let written = owned_hash(fs, &path, record.block_name(id), record.mode).as_ref()
+                == Some(&record.sha256);
             let kept = if written {
                 Some(record)
             } else {
@@ -361,6 +372,7 @@ mod tests {
                         sha256: hash(b"x"),
                         mode: Mode::File,
                         owner: Owner::Managed,
+                        block: None,
                     },
                 )]),
                 steps: BTreeMap::from([(

@@ -346,3 +346,100 @@ fn a_stack_scaffold_does_not_build_still_gets_the_language_independent_foundatio
         "{adr}"
     );
 }
+
+/// A seed-stage Go service on GitLab with a Postgres database: the restore drill has a job file.
+const SEED_GO_GITLAB: [&str; 12] = [
+    "init",
+    "--yes",
+    "--set",
+    "stage=seed",
+    "--set",
+    "ci=gitlab",
+    "--set",
+    "language=go",
+    "--set",
+    "cloud=none",
+    "--set",
+    "database=postgres",
+];
+
+#[test]
+fn the_restore_drill_joins_a_teams_own_gitlab_pipeline() {
+    let repo = Repo::new();
+    repo.write("go.mod", "module example.com/demo\n\ngo 1.22\n");
+    let team = "test:\n  script: [go test ./...]\n";
+    repo.write(".gitlab-ci.yml", team);
+    let mut args = SEED_GO_GITLAB.to_vec();
+    args.extend(["--only", "backup-restore"]);
+    repo.scaffold(&args)
+        .success()
+        .stdout_has("update     .gitlab-ci.yml")
+        .stdout_has("create     .gitlab/ci/restore-drill.gitlab-ci.yml");
+    let text = repo.read(".gitlab-ci.yml");
+    assert!(text.starts_with(team), "{text}");
+    assert!(
+        text.contains("  - local: .gitlab/ci/restore-drill.gitlab-ci.yml\n"),
+        "{text}"
+    );
+    // assess sees the drill as part of the pipeline.
+    let assess = repo.scaffold(&["assess", "--json"]);
+    assess.never_says("never run");
+    assert!(
+        assess
+            .stdout
+            .contains("\".gitlab/ci/restore-drill.gitlab-ci.yml\""),
+        "{assess}"
+    );
+    // Without the include block, assess says the drill never runs.
+    repo.write(".gitlab-ci.yml", team);
+    repo.scaffold(&["assess", "--json"]).stdout_has(
+        ".gitlab/ci/restore-drill.gitlab-ci.yml is not included by .gitlab-ci.yml: its jobs never run",
+    );
+}
+
+#[test]
+fn a_teams_gitlab_include_or_stages_that_cannot_take_scaffolds_jobs_are_refused() {
+    let repo = Repo::new();
+    repo.write("go.mod", "module example.com/demo\n\ngo 1.22\n");
+    let team =
+        "include:\n  - template: Security/SAST.gitlab-ci.yml\n\ntest:\n  script: [go test ./...]\n";
+    repo.write(".gitlab-ci.yml", team);
+    let mut args = SEED_GO_GITLAB.to_vec();
+    args.extend(["--only", "ci,backup-restore"]);
+    repo.scaffold(&args).code(1).stderr_is(
+        "error: `.gitlab-ci.yml` has its own top-level `include:`, and a YAML file holds only one; nothing was written:
+add scaffold's job files to that list, then run scaffold again:
+  - local: .gitlab/ci/pipeline.gitlab-ci.yml
+  - local: .gitlab/ci/restore-drill.gitlab-ci.yml
+",
+    );
+    assert_eq!(repo.read(".gitlab-ci.yml"), team);
+    assert!(!repo.exists(".scaffold/state.toml"));
+
+    // The team lists them: scaffold's block adds no second `include:`.
+    let listed = team.replace(
+        "include:\n",
+        "include:\n  - local: .gitlab/ci/pipeline.gitlab-ci.yml\n  - local: .gitlab/ci/restore-drill.gitlab-ci.yml\n",
+    );
+    repo.write(".gitlab-ci.yml", &listed);
+    repo.scaffold(&args).success();
+    let text = repo.read(".gitlab-ci.yml");
+    assert!(text.starts_with(&listed), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("include:")).count(),
+        1,
+        "{text}"
+    );
+
+    let other = Repo::new();
+    other.write("go.mod", "module example.com/demo\n\ngo 1.22\n");
+    other.write(
+        ".gitlab-ci.yml",
+        "stages: [lint, test]\n\nlint:\n  stage: lint\n  script: [gofmt -l .]\n",
+    );
+    other.scaffold(&args).code(1).stderr_is(
+        "error: `.gitlab-ci.yml` lists `stages:` without `build`, `deploy`, which scaffold's jobs run in; nothing was written:
+add them to that list (GitLab's default order is build, test, deploy), then run scaffold again
+",
+    );
+}

@@ -7,6 +7,9 @@
 #  - the package managers the toolchain tests make their fixtures' lockfiles with, into
 #    target/toolchains: uv and Poetry from PyPI (a venv), pnpm from npm (the shared default major)
 #  - faketime, from Debian packages (tests move the clock to prove the output does not depend on it)
+#  - Node and npm from Debian packages, pnpm from npm, and uv and poetry (the versions the GitLab jobs
+#    install, from blueprints/shared.toml) from PyPI into target/toolchains (a venv): the generated
+#    jobs run in fresh projects with the host's toolchains standing in for their images
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/target/validators"
@@ -20,6 +23,8 @@ command -v go >/dev/null || need_apt+=(golang-go)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v faketime >/dev/null || need_apt+=(faketime)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -42,7 +47,9 @@ for tool in actionlint check-jsonschema zizmor yamllint shellcheck; do
   "$venv/bin/$tool" --version >/dev/null 2>&1 || { echo "setup: $tool does not run" >&2; exit 1; }
 done
 toolchains="$root/target/toolchains"
-python_tools=(uv==0.13.9 poetry==2.5.1)
+shared_version() { sed -n "s/^$1 = \"\\(.*\\)\"$/\\1/p" "$root/blueprints/shared.toml"; }
+# uv and poetry at the versions the generated jobs pin; pnpm makes the test projects' lockfiles.
+python_tools=(uv=="$(shared_version uv)" poetry=="$(shared_version poetry)")
 pnpm_major=$(sed -n 's/^pnpm = "\(.*\)"$/\1/p' "$root/blueprints/shared.toml")
 [ -n "$pnpm_major" ] || { echo "setup: no pnpm version in blueprints/shared.toml" >&2; exit 1; }
 wanted="${python_tools[*]} pnpm@$pnpm_major"

@@ -428,7 +428,13 @@ fn a_new_stage_adds_what_it_recommends() {
     run.success()
         .stdout_has("create     ops/backup/backup.sh")
         .stdout_has("create     ops/parity/check-parity.sh")
-        .stdout_has("update     .gitlab-ci.yml");
+        .stdout_has("create     .gitlab/ci/restore-drill.gitlab-ci.yml")
+        .stdout_has("update     .gitlab/ci/pipeline.gitlab-ci.yml");
+    // The include block already names every foundation's job file: it stays as it was.
+    assert!(
+        repo.read(".gitlab-ci.yml")
+            .contains("- local: .gitlab/ci/restore-drill.gitlab-ci.yml")
+    );
     let state = repo.read(".scaffold/state.toml");
     for id in ["backup-restore", "ci", "secrets-rbac", "staging-parity"] {
         assert!(
@@ -621,4 +627,75 @@ fn blueprint_eject_new_and_lint() {
         .stdout_has("template `templates/README.md.hbs` line 3:")
         .stdout_has("no_such_answer")
         .stderr_has("2 problems found");
+}
+
+/// A `.gitlab-ci.yml` that `ci` 1.0.0 owned whole: the state as that version recorded it.
+fn as_if_ci_1_0_0_wrote(repo: &Repo, old: &str) {
+    use sha2::Digest as _;
+    repo.write(".gitlab-ci.yml", old);
+    let sha = sha2::Sha256::digest(old.as_bytes())
+        .iter()
+        .fold(String::new(), |mut hex, b| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
+    let state = repo.read(".scaffold/state.toml");
+    let section = "[foundations.ci.files.\".gitlab-ci.yml\"]\n";
+    let start = state.find(section).unwrap() + section.len();
+    let end = start + state[start..].find("\n\n").unwrap();
+    let state = format!(
+        "{}sha256 = \"{sha}\"\nmode = \"file\"{}",
+        &state[..start],
+        &state[end..]
+    );
+    repo.write(".scaffold/state.toml", &state);
+}
+
+#[test]
+fn a_gitlab_ci_yml_that_ci_1_0_0_owned_whole_becomes_the_include_block() {
+    let repo = Repo::new();
+    let init = [
+        "init",
+        "--yes",
+        "--only",
+        "ci",
+        "--set",
+        "stage=pre-mvp",
+        "--set",
+        "ci=gitlab",
+        "--set",
+        "language=go",
+        "--set",
+        "cloud=none",
+        "--set",
+        "database=none",
+    ];
+    repo.scaffold(&init).success();
+    let block = repo.read(".gitlab-ci.yml");
+
+    // Unedited since 1.0.0 wrote it: replaced by the block.
+    as_if_ci_1_0_0_wrote(
+        &repo,
+        "stages: [build, test]\nbuild:\n  script: [go build ./...]\n",
+    );
+    repo.scaffold(&["upgrade"])
+        .success()
+        .stdout_has("update     .gitlab-ci.yml");
+    assert_eq!(repo.read(".gitlab-ci.yml"), block);
+
+    // Edited by the team: a conflict, resolved by --force (the old file is backed up).
+    as_if_ci_1_0_0_wrote(
+        &repo,
+        "stages: [build, test]\nbuild:\n  script: [go build ./...]\n",
+    );
+    repo.write(
+        ".gitlab-ci.yml",
+        "stages: [build, test]\nbuild:\n  script: [make]\n",
+    );
+    repo.scaffold(&["upgrade"])
+        .code(1)
+        .stderr_has(".gitlab-ci.yml (foundation `ci`)");
+    repo.scaffold(&["upgrade", "--force"]).success();
+    assert_eq!(repo.read(".gitlab-ci.yml"), block);
 }

@@ -83,6 +83,20 @@ fn cases() -> Vec<Case> {
             });
         }
     }
+    for (shape, files) in SHAPES {
+        for stage in ["pre-mvp", "series-a"] {
+            for database in ["postgres", "none"] {
+                cases.push(Case {
+                    label: format!("{stage}/gitlab/{shape}/none/{database}"),
+                    answers: answers(stage, "gitlab", "python", "none", database),
+                    team_files: files
+                        .iter()
+                        .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+                        .collect(),
+                });
+            }
+        }
+    }
     cases
 }
 
@@ -247,6 +261,68 @@ fn polyglot_repo(dir: &Path) {
     }
 }
 
+/// Repos with code (every tool, in folders) or with a team's own `.gitlab-ci.yml`, laid on GitLab
+/// beside the answer combinations (which start from empty repos).
+const SHAPES: [(&str, &[(&str, &str)]); 3] = [
+    (
+        "every-tool",
+        &[
+            ("Cargo.toml", "[package]\nname = \"x\"\n"),
+            ("Cargo.lock", ""),
+            ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.82\"\n"),
+            (
+                "backend/pyproject.toml",
+                "[project]\nname = \"api\"\nrequires-python = \">=3.12\"\n[dependency-groups]\ndev = [\"pytest\"]\n",
+            ),
+            ("backend/uv.lock", ""),
+            ("worker/pyproject.toml", "[tool.poetry]\nname = \"w\"\n"),
+            ("worker/poetry.lock", ""),
+            ("jobs/pyproject.toml", "[tool.pdm]\n"),
+            ("jobs/pdm.lock", ""),
+            ("scripts/requirements.txt", "requests\n"),
+            (
+                "frontend/package.json",
+                "{\"scripts\": {\"test\": \"vitest\"}}",
+            ),
+            ("frontend/pnpm-lock.yaml", ""),
+            (
+                "api/package.json",
+                "{\"scripts\": {\"test\": \"node --test\"}}",
+            ),
+            ("api/package-lock.json", "{}"),
+            ("admin/package.json", "{\"packageManager\": \"yarn@4.5.0\"}"),
+            ("admin/yarn.lock", ""),
+            (
+                "edge/package.json",
+                "{\"scripts\": {\"test\": \"bun test\"}}",
+            ),
+            ("edge/bun.lock", ""),
+            ("services/api/go.mod", "module x\n\ngo 1.22.3\n"),
+            ("services/api/go.sum", ""),
+        ],
+    ),
+    (
+        "team-pipeline",
+        &[
+            ("go.mod", "module x\n"),
+            (
+                ".gitlab-ci.yml",
+                "workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH\n\nstages:\n  - build\n  - test\n  - deploy\n\nvet:\n  stage: build\n  image: golang:1.24\n  script: [go vet ./...]\n\nclient:\n  stage: test\n  image: postgres:16-alpine\n  script: [psql --version]\n",
+            ),
+        ],
+    ),
+    (
+        "team-jobs-only",
+        &[
+            ("package.json", "{\"scripts\": {\"test\": \"jest\"}}"),
+            (
+                ".gitlab-ci.yml",
+                "lint:\n  image: node:22\n  script: [npm run lint]\n",
+            ),
+        ],
+    ),
+];
+
 /// Relative paths of the generated files (scaffold's own state left out).
 fn files(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
@@ -344,9 +420,29 @@ fn is_gitlab(rel: &str) -> bool {
 }
 
 #[test]
+fn the_shared_include_block_is_the_same_text_in_every_blueprint() {
+    // Foundations that write one block together must render the same text, or they would take
+    // turns rewriting it.
+    let read = |id: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("blueprints")
+                .join(id)
+                .join("templates/gitlab/gitlab-ci.yml.hbs"),
+        )
+        .unwrap()
+    };
+    assert_eq!(read("backup-restore"), read("ci"));
+    assert_eq!(read("staging-parity"), read("ci"));
+}
+
+#[test]
 fn every_combination_renders_every_foundation() {
     let m = matrix();
-    assert_eq!(m.trees.len(), 4 * 2 * 4 * 3 * 3 + TEAM_REPOS.len() * 2);
+    assert_eq!(
+        m.trees.len(),
+        4 * 2 * 4 * 3 * 3 + TEAM_REPOS.len() * 2 + SHAPES.len() * 2 * 2
+    );
     for (label, dir) in &m.trees {
         let files = files(dir);
         let adrs = files.iter().filter(|f| f.starts_with("docs/adr/")).count();
@@ -722,21 +818,83 @@ fn deploy_workflows_promote_one_artifact_through_an_approved_production() {
     assert!(checked > 0);
 }
 
+/// A tree's GitLab pipeline: `.gitlab-ci.yml` with the `include: local` files whose `exists` rules
+/// hold laid under it (the including file's keys win), and the files it includes.
+fn gitlab_pipeline(dir: &Path) -> (Yaml, Vec<String>) {
+    let main = yaml(&dir.join(".gitlab-ci.yml"));
+    let mut merged = yaml_rust2::yaml::Hash::new();
+    let mut included = Vec::new();
+    for include in main["include"].as_vec().into_iter().flatten() {
+        let local = include["local"].as_str().expect("local includes only");
+        let wanted = include["rules"].as_vec().is_none_or(|rules| {
+            rules.iter().any(|r| {
+                r["exists"]
+                    .as_vec()
+                    .is_some_and(|p| p.iter().all(|p| dir.join(p.as_str().unwrap()).is_file()))
+            })
+        });
+        if wanted {
+            if let Yaml::Hash(h) = yaml(&dir.join(local)) {
+                merged.extend(h);
+            }
+            included.push(local.to_owned());
+        }
+    }
+    if let Yaml::Hash(h) = main {
+        merged.extend(h);
+    }
+    (Yaml::Hash(merged), included)
+}
+
 #[test]
 fn gitlab_pipelines_follow_the_rules() {
     let mut failures = Vec::new();
-    for (rel, path, label) in unique_where(|r| r == ".gitlab-ci.yml") {
-        let doc = yaml(&path);
+    let mut seen = BTreeSet::new();
+    for (label, dir) in matrix()
+        .trees
+        .iter()
+        .filter(|(l, _)| l.contains("/gitlab/"))
+    {
+        let (doc, included) = gitlab_pipeline(dir);
+        let rel = ".gitlab-ci.yml";
         let mut fail = |msg: String| failures.push(format!("{rel} ({label}): {msg}"));
-        if key(&doc, "workflow")["rules"].is_badvalue() {
+        // Every job file scaffold wrote joins the pipeline.
+        for file in files(dir).iter().filter(|f| f.starts_with(".gitlab/ci/")) {
+            if !included.contains(file) {
+                fail(format!("{file} is not included"));
+            }
+        }
+        if !seen.insert(format!("{doc:?}")) {
+            continue;
+        }
+        // scaffold's own pipeline sets the workflow; a team's keeps its own (or none).
+        let ours = std::fs::read_to_string(dir.join(rel))
+            .unwrap()
+            .starts_with("# >>> scaffold");
+        if ours && key(&doc, "workflow")["rules"].is_badvalue() {
             fail("no workflow: rules".into());
         }
         let Yaml::Hash(top) = &doc else {
             panic!("{rel}: not a mapping")
         };
+        // Without `stages:`, GitLab's defaults.
+        let stages: Vec<&str> = doc["stages"].as_vec().map_or_else(
+            || vec!["build", "test", "deploy"],
+            |v| v.iter().filter_map(Yaml::as_str).collect(),
+        );
+        // The rules hold for scaffold's jobs; a team's own jobs are theirs.
+        let ours: BTreeSet<String> = included
+            .iter()
+            .filter_map(|f| yaml(&dir.join(f)).into_hash())
+            .flat_map(|h| {
+                h.keys()
+                    .filter_map(|k| k.as_str().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         for (name, job) in top {
             let name = name.as_str().unwrap_or("?");
-            if name.starts_with('.') || !matches!(job, Yaml::Hash(_)) {
+            if name.starts_with('.') || !matches!(job, Yaml::Hash(_)) || !ours.contains(name) {
                 continue;
             }
             let job = &with_extends(&doc, job);
@@ -744,10 +902,15 @@ fn gitlab_pipelines_follow_the_rules() {
                 continue;
             }
             let stage = job["stage"].as_str().unwrap_or("test");
+            if !stages.contains(&stage) {
+                fail(format!("{name} runs in stage {stage}, not in {stages:?}"));
+            }
             let interruptible = job["interruptible"]
                 .as_bool()
                 .or_else(|| doc["default"]["interruptible"].as_bool());
-            if matches!(stage, "build" | "test") && interruptible != Some(true) {
+            // A job that holds a resource group (the restore drill) is deliberately not cut short.
+            let guarded = !job["resource_group"].is_badvalue();
+            if matches!(stage, "build" | "test") && interruptible != Some(true) && !guarded {
                 fail(format!("{name} is not interruptible"));
             }
             let env = job["environment"]

@@ -195,10 +195,19 @@ pub(crate) fn inspect(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> Fin
     } else {
         Vec::new()
     };
-    let mut status = match (&applied, open.is_empty()) {
+    // A GitLab job file that `.gitlab-ci.yml` does not include never runs, even if scaffold laid it.
+    let unwired: Vec<String> = match area {
+        AreaId::BackupDr => drill_jobs(facts.scan),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|p| !gitlab_runs(facts.scan, p))
+    .map(|p| format!("{p} is not included by .gitlab-ci.yml: its jobs never run"))
+    .collect();
+    let mut status = match (&applied, open.is_empty() && unwired.is_empty()) {
         (Some(_), true) => Status::Present,
         (Some(_), false) => Status::Partial,
-        (None, _) if satisfied == checks.len() => Status::Present,
+        (None, _) if satisfied == checks.len() && unwired.is_empty() => Status::Present,
         (None, _) if satisfied > 0 => Status::Partial,
         (None, _) => Status::Missing,
     };
@@ -230,6 +239,7 @@ pub(crate) fn inspect(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> Fin
         );
     }
     evidence.extend(open);
+    evidence.extend(unwired);
     let alarm = !flags.is_empty();
     evidence.extend(flags);
     Finding {
@@ -265,30 +275,13 @@ fn open_steps(area: AreaId, scan: &Scan) -> Vec<String> {
             "open step: ops/deploy/deploy.sh does not deploy anywhere yet",
         ),
     ];
-    let mut open: Vec<String> = PLACEHOLDERS
+    PLACEHOLDERS
         .iter()
         .filter(|(a, path, needle, _)| {
             *a == area && scan.text(path).is_some_and(|t| t.contains(needle))
         })
         .map(|(.., step)| (*step).to_owned())
-        .collect();
-    // A GitLab job file that the pipeline does not include never runs.
-    let job_of_area = match area {
-        AreaId::BackupDr => Some("restore-drill"),
-        AreaId::StagingParity => Some("parity"),
-        _ => None,
-    };
-    if let Some(name) = job_of_area {
-        for job in scan.paths(|p| p.starts_with(".gitlab/ci/") && p.contains(name)) {
-            if !scan
-                .text(".gitlab-ci.yml")
-                .is_some_and(|t| t.contains(&job))
-            {
-                open.push(format!("open step: .gitlab-ci.yml does not include {job}"));
-            }
-        }
-    }
-    open
+        .collect()
 }
 
 /// The checks that apply to an area, and its red flags.
@@ -410,13 +403,10 @@ fn checks(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> (Vec<Check>, Ve
                     "no restore runbook (looked for a *restore*.md)",
                 ),
                 check(
-                    scan.paths(|p| {
-                        scan::is_ci(p)
-                            && scan.text(p).is_some_and(|t| {
-                                t.contains("restore")
-                                    && (t.contains("schedule") || t.contains("cron"))
-                            })
-                    }),
+                    drill_jobs(scan)
+                        .into_iter()
+                        .filter(|p| gitlab_runs(scan, p))
+                        .collect(),
                     "no scheduled restore drill in CI",
                 ),
             ]
@@ -628,6 +618,29 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// CI files holding a scheduled restore drill.
+fn drill_jobs(scan: &Scan) -> Vec<String> {
+    scan.paths(|p| {
+        scan::is_ci(p)
+            && scan.text(p).is_some_and(|t| {
+                t.contains("restore") && (t.contains("schedule") || t.contains("cron"))
+            })
+    })
+}
+
+/// Whether GitLab runs the jobs of a CI file: any file but one under `.gitlab/ci/`, which runs only
+/// when `.gitlab-ci.yml` includes it (by path, or with a wildcard over the folder).
+fn gitlab_runs(scan: &Scan, path: &str) -> bool {
+    if !path.starts_with(".gitlab/ci/") {
+        return true;
+    }
+    scan.text(".gitlab-ci.yml").is_some_and(|t| {
+        t.contains(&path.to_ascii_lowercase())
+            || t.contains(".gitlab/ci/*")
+            || t.contains(".gitlab/ci/**")
+    })
+}
+
 /// Whether the root `.gitignore` keeps `.env` itself out of git (`.env.local` alone does not).
 fn ignores_dotenv(scan: &Scan) -> bool {
     scan.text(".gitignore").is_some_and(|t| {
@@ -767,6 +780,45 @@ mod tests {
         assert_eq!(
             f.evidence.last().unwrap(),
             "CI deploys over SSH with a stored key: .github/workflows/deploy.yml"
+        );
+    }
+
+    #[test]
+    fn a_gitlab_drill_counts_only_when_the_pipeline_includes_it() {
+        let drill = (
+            ".gitlab/ci/restore-drill.gitlab-ci.yml",
+            "restore-drill:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"schedule\"\n  script: [ops/backup/restore-drill.sh]\n",
+        );
+        let backups = [
+            ("ops/backup/backup.sh", "pg_dump"),
+            ("docs/runbooks/backup-restore.md", "# restore"),
+        ];
+        let alone = [
+            backups[0],
+            backups[1],
+            drill,
+            (".gitlab-ci.yml", "test:\n  script: [make test]\n"),
+        ];
+        let f = finding(AreaId::BackupDr, &alone, 1);
+        assert_eq!(f.status, Status::Partial);
+        assert!(
+            f.evidence
+                .contains(&"no scheduled restore drill in CI".to_owned()),
+            "{:?}",
+            f.evidence
+        );
+        let included = [
+            backups[0],
+            backups[1],
+            drill,
+            (
+                ".gitlab-ci.yml",
+                "include:\n  - local: .gitlab/ci/restore-drill.gitlab-ci.yml\n",
+            ),
+        ];
+        assert_eq!(
+            finding(AreaId::BackupDr, &included, 1).status,
+            Status::Present
         );
     }
 

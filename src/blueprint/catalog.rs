@@ -322,6 +322,18 @@ pub(crate) fn check(blueprint: Blueprint, folder: &str) -> Result<Blueprint> {
                 file.path
             )));
         }
+        if let Some(block) = &file.block {
+            let named = !block.is_empty()
+                && block
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if file.mode != Mode::Block || !named {
+                return Err(fail(format!(
+                    "file `{}`: `block` names a shared block ([a-z0-9-]) and needs mode = \"block\"",
+                    file.path
+                )));
+            }
+        }
     }
     Ok(blueprint)
 }

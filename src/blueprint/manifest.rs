@@ -87,6 +87,11 @@ pub(crate) struct FileSpec {
     /// Block mode: the comment prefix of the begin/end markers.
     #[serde(default)]
     pub(crate) comment: Option<String>,
+    /// Block mode: the name in the markers when several foundations write one block together
+    /// (each renders the same text), e.g. the `include:` of `.gitlab-ci.yml`; default the
+    /// foundation id.
+    #[serde(default)]
+    pub(crate) block: Option<String>,
     /// Who owns the file after it is written.
     #[serde(default)]
     pub(crate) owner: Owner,

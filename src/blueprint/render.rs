@@ -28,6 +28,8 @@ pub(crate) struct RenderedFile {
     pub(crate) mode: Mode,
     /// Block mode: the comment prefix of the markers.
     pub(crate) comment: String,
+    /// Block mode: the name in the markers (the foundation id unless the block is shared).
+    pub(crate) block: String,
     /// The blueprint it belongs to.
     pub(crate) foundation: String,
     /// Whether this is the foundation's ADR (its path uses `adr_number`).
@@ -594,6 +596,7 @@ fn render_file(blueprint: &Blueprint, index: usize, ctx: &Value) -> Result<Optio
         executable: spec.executable,
         mode: spec.mode,
         comment: spec.comment.clone().unwrap_or_default(),
+        block: spec.block.clone().unwrap_or_else(|| m.id.clone()),
         foundation: m.id.clone(),
         is_adr: spec.path.contains("adr_number"),
         owner: spec.owner,

@@ -15,6 +15,7 @@ use crate::blueprint::render::{self, Extras, RenderedFile};
 use crate::blueprint::source::{self, Fork, SourceKind};
 use crate::config::Config;
 use crate::detect::Detected;
+use crate::detect::gitlab::{self, TeamPipeline};
 use crate::error::{ConflictPath, Error, Result};
 use crate::exit::ExitStatus;
 use crate::fs::RepoFs;
@@ -123,11 +124,14 @@ fn lay(
     let prompter = resolver.prompter.take();
     let answers = resolver.finish()?;
 
-    let repo = crate::detect::template_context(
+    let mut repo = crate::detect::template_context(
         &assessment.detected,
         answers.get("language").map(String::as_str),
     );
+    let pipeline = team_pipeline(fs, &state);
+    repo["gitlab_ci"] = pipeline.context();
     let rendered = render(config, fs, &catalog, &chosen, &answers, &state, &repo)?;
+    pipeline.check(&rendered.files)?;
     let ids: Vec<String> = chosen.iter().map(|b| b.manifest.id.clone()).collect();
     let purpose = if upgrading {
         Purpose::Upgrade
@@ -261,6 +265,24 @@ fn check_fit(chosen: &[&Blueprint], answers: &BTreeMap<String, String>) -> Resul
         }
     }
     Ok(())
+}
+
+/// The team's part of `.gitlab-ci.yml`, as it is now (none when it cannot be read: the plan then
+/// says why; none either when an earlier blueprint version owned the file whole: it is scaffold's,
+/// and the include block replaces it).
+fn team_pipeline(fs: &RepoFs, state: &State) -> TeamPipeline {
+    let owned_whole = state.foundations.values().any(|a| {
+        a.files
+            .get(gitlab::PATH)
+            .is_some_and(|r| r.mode == Mode::File)
+    });
+    if owned_whole {
+        return TeamPipeline::default();
+    }
+    match fs.read(gitlab::PATH, crate::fs::FILE_CAP) {
+        Ok(Some(bytes)) => TeamPipeline::read(&String::from_utf8_lossy(&bytes)),
+        _ => TeamPipeline::default(),
+    }
 }
 
 /// `upgrade` needs applied foundations, and the ones it names must be among them.
@@ -501,6 +523,8 @@ fn next_state(state: &State, records: Vec<(String, Applied)>, plan: &Plan) -> St
                         sha256: state::hash(&part.content),
                         mode: part.mode,
                         owner: part.owner,
+                        block: (part.mode == Mode::Block && part.block != id)
+                            .then(|| part.block.clone()),
                     })
                 };
                 if let Some(entry) = entry {

@@ -193,7 +193,7 @@ fn file_state(fs: &RepoFs, foundation: &str, path: &str, record: &FileRecord) ->
     let text = String::from_utf8_lossy(&bytes);
     let owned: Vec<u8> = match record.mode {
         Mode::File => bytes.to_vec(),
-        Mode::Block => match find_block(&text, foundation) {
+        Mode::Block => match find_block(&text, record.block_name(foundation)) {
             Some(inner) => inner.into_bytes(),
             None => return "deleted",
         },

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::assess::scan::{self, Scan};
 
 pub(crate) mod branch;
+pub(crate) mod gitlab;
 pub(crate) mod projects;
 
 pub(crate) use projects::Project;
@@ -123,7 +124,8 @@ const CLOUD_MARKERS: [(&str, &str); 10] = [
 
 /// What the templates see of the repo as `repo.*`: its projects (or, with none yet, the one the
 /// answered language expects at the root), the default branch, the database image it runs, and
-/// its own compose file.
+/// its own compose file, and the team's own `.gitlab-ci.yml` (`gitlab_ci`; none here: `lay` reads
+/// the file itself).
 pub(crate) fn template_context(detected: &Detected, language: Option<&str>) -> serde_json::Value {
     let projects: Vec<serde_json::Value> = if detected.projects.is_empty() {
         language
@@ -140,6 +142,7 @@ pub(crate) fn template_context(detected: &Detected, language: Option<&str>) -> s
         "database_image": detected.database_image,
         "database_version": detected.database_image.as_deref().and_then(image_version),
         "compose_file": detected.compose_file,
+        "gitlab_ci": gitlab::TeamPipeline::default().context(),
     })
 }
 
