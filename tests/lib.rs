@@ -19,6 +19,7 @@ mod parity_check;
 mod prompts;
 mod reproducible;
 mod snapshots;
+mod support_table;
 mod toolchains;
 mod upgrade;
 mod validators;

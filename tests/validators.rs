@@ -296,14 +296,15 @@ fn yaml_passes_yamllint() {
 #[test]
 fn terraform_json_and_toml_parse() {
     let python = tool("python");
-    let files =
-        unique_where(|r| r.ends_with(".tf") || r.ends_with(".json") || r.ends_with(".toml"));
+    let files = unique_where(|r| {
+        r.ends_with(".tf") || r.ends_with(".tofu") || r.ends_with(".json") || r.ends_with(".toml")
+    });
     let script = "import sys, json, tomllib, hcl2\n\
         for p in sys.argv[1:]:\n\
         \x20   with open(p, 'rb') as f:\n\
         \x20       if p.endswith('.json'): json.load(f)\n\
         \x20       elif p.endswith('.toml'): tomllib.load(f)\n\
-        \x20   if p.endswith('.tf'):\n\
+        \x20   if p.endswith('.tf') or p.endswith('.tofu'):\n\
         \x20       with open(p) as f: hcl2.load(f)\n";
     let checked = check_all("parse", &files, |paths| {
         let mut c = Command::new(&python);
