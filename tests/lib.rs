@@ -18,6 +18,7 @@ mod list;
 mod parity_check;
 mod prompts;
 mod reproducible;
+mod secrets_rbac;
 mod snapshots;
 mod support_table;
 mod toolchains;
