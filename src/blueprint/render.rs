@@ -95,9 +95,37 @@ fn engine() -> Handlebars<'static> {
 /// One engine for the whole run: it holds no templates, only the built-in helpers.
 static ENGINE: std::sync::LazyLock<Handlebars<'static>> = std::sync::LazyLock::new(engine);
 
-/// The template context: the answers, then `stage_rank`, `blueprint`, `header`, `adr_number`,
-/// `date`, `shared`, `repo` and `db` (the database: the repo's engine and version, else the
-/// answer's defaults).
+/// `project_name` as an id for cloud resources with tight naming rules (GCP service account and
+/// workload identity pool ids): lower-case letters, digits and `-`, starting with a letter and not
+/// ending with `-`, 3 to 12 characters, never Google's reserved `gcp-` prefix. Other characters
+/// become `-`; a name too short or not starting with a letter gets `app-` in front.
+pub(crate) fn project_slug(name: &str) -> String {
+    const MAX: usize = 12;
+    let mut slug = String::new();
+    for c in name.chars().map(|c| c.to_ascii_lowercase()) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug = slug.trim_end_matches('-').to_owned();
+    let letter_first = slug.starts_with(|c: char| c.is_ascii_lowercase());
+    if !letter_first || slug.len() < 3 || slug == "gcp" || slug.starts_with("gcp-") {
+        slug = if slug.is_empty() {
+            "app".to_owned()
+        } else {
+            format!("app-{slug}")
+        };
+    }
+    // ASCII only, so any byte index is a character boundary.
+    slug.truncate(MAX);
+    slug.trim_end_matches('-').to_owned()
+}
+
+/// The template context: the answers, then `project_slug`, `stage_rank`, `blueprint`, `header`,
+/// `adr_number`, `date`, `shared`, `repo` and `db` (the database: the repo's engine and version, else
+/// the answer's defaults).
 pub(crate) fn context(
     blueprint: &Blueprint,
     answers: &BTreeMap<String, String>,
@@ -110,6 +138,9 @@ pub(crate) fn context(
     }
     let stage = answers.get("stage").map_or("pre-mvp", String::as_str);
     ctx.insert("stage_rank".to_owned(), json!(stage_rank(stage)));
+    if let Some(name) = answers.get("project_name") {
+        ctx.insert("project_slug".to_owned(), Value::String(project_slug(name)));
+    }
     ctx.insert(
         "blueprint".to_owned(),
         json!({ "id": m.id, "version": m.version.to_string() }),
@@ -662,6 +693,23 @@ fn same_name(name: &str, plain: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn project_slug_is_a_short_lower_case_id_starting_with_a_letter() {
+        for (name, slug) in [
+            ("My_App", "my-app"),
+            ("a", "app-a"),
+            ("acme-platform-backend-service", "acme-platfor"),
+            ("42shop", "app-42shop"),
+            ("shop.v2", "shop-v2"),
+            ("--x--", "app-x"),
+            ("___", "app"),
+            ("gcp-tools", "app-gcp-tool"),
+            ("abcdefghijk-lmn", "abcdefghijk"),
+        ] {
+            assert_eq!(project_slug(name), slug, "{name}");
+        }
+    }
 
     #[test]
     fn github_expressions_pass_through_untouched() {
