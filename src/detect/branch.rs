@@ -1,11 +1,23 @@
-//! The repo's default branch, asked of the user's `git`: `origin/HEAD`, else the branch checked
-//! out, else git's `init.defaultBranch`, else `main`. Local questions only: no network, no prompt.
+//! The repo's default branch: `origin/HEAD`, else the branch checked out, else git's
+//! `init.defaultBranch`, else `main`. In a plain `.git` folder the two refs are read from their
+//! files (a symbolic ref is one line, and starting git costs more than the rest of detection);
+//! anything else (a worktree's `.git` file, a detached HEAD) asks the user's `git`. Local questions
+//! only: no network, no prompt.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The default branch of the repo at `root`.
 pub(crate) fn default_branch(root: &Path) -> String {
+    if let Some(branch) = from_git_dir(root) {
+        return branch;
+    }
+    // Outside a repository only git's own setting can say (what `git init` would name it).
+    if !root.ancestors().any(|dir| dir.join(".git").exists()) {
+        return git(root, &["config", "--get", "init.defaultBranch"])
+            .filter(|b| is_branch_name(b))
+            .unwrap_or_else(|| "main".to_owned());
+    }
     let origin = git(
         root,
         &[
@@ -21,6 +33,21 @@ pub(crate) fn default_branch(root: &Path) -> String {
         .or_else(|| git(root, &["config", "--get", "init.defaultBranch"]))
         .filter(|b| is_branch_name(b))
         .unwrap_or_else(|| "main".to_owned())
+}
+
+/// The branch `origin/HEAD`, else `HEAD`, points to, read from the files of the nearest `.git`
+/// folder above `root`; `None` when there is none, or it cannot say (then git is asked).
+fn from_git_dir(root: &Path) -> Option<String> {
+    let repo = root.ancestors().find(|dir| dir.join(".git").exists())?;
+    let symref = |rel: &str, prefix: &str| {
+        crate::fs::read_walked_text(repo, rel, 4096)?
+            .trim()
+            .strip_prefix(prefix)
+            .map(str::to_owned)
+            .filter(|b| is_branch_name(b))
+    };
+    symref(".git/refs/remotes/origin/HEAD", "ref: refs/remotes/origin/")
+        .or_else(|| symref(".git/HEAD", "ref: refs/heads/"))
 }
 
 /// What `git ARGS` prints in `root`, trimmed, when it succeeds and prints something.
