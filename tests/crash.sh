@@ -7,4 +7,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-200}
 SCAFFOLD_CRASH_ROUNDS=$rounds cargo test --locked --test integration crash:: -- --nocapture --test-threads=1 2>&1 |
-  grep -E '^(crash:|test result)'
+  grep -oE '(crash: .*|test result.*)'
