@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
+use crate::blueprint::render::RenderedFile;
 use crate::error::Result;
-use crate::fs::{FILE_CAP, Found, RepoFs, default_mode};
+use crate::fs::{FILE_CAP, Found, RepoFs, Staged, default_mode};
 use crate::parallel;
-use crate::plan::{Action, Plan};
+use crate::plan::{Action, Change, Plan};
 use crate::state::{self, STATE_DIR, State};
 
 /// What applying did.
@@ -35,24 +36,17 @@ fn mode_for(fs: &RepoFs, path: &str, executable: bool) -> u32 {
     }
 }
 
-/// Runs `f` on every item, spread over the machine's cores (the files of a plan are
-/// independent). After the first error the items not yet started are skipped; the error of the
-/// earliest failed item is returned.
-fn each_parallel<T: Sync>(items: &[T], f: impl Fn(&T) -> Result<()> + Sync) -> Result<()> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let failed = AtomicBool::new(false);
-    parallel::map(items, parallel::cores(), |item| {
-        if failed.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        let result = f(item);
-        if result.is_err() {
-            failed.store(true, Ordering::Relaxed);
-        }
-        result
-    })
-    .into_iter()
-    .collect()
+/// Stages the files `f` returns for each item, spread over the cores; the earliest error wins.
+fn stage_parallel<T: Sync>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<Option<Staged>> + Sync,
+) -> Result<Vec<Staged>> {
+    let results = parallel::map(items, parallel::cores(), f);
+    let mut staged = Vec::new();
+    for result in results {
+        staged.extend(result?);
+    }
+    Ok(staged)
 }
 
 /// Writes every file the plan creates, updates or overwrites. Conflicts must be resolved first.
@@ -64,17 +58,21 @@ pub(crate) fn apply(fs: &RepoFs, plan: &Plan, stamp: &str) -> Result<Applied> {
     debug_assert!(plan.blocked().is_empty(), "blocked paths");
     let backups = backup(fs, plan, stamp)?;
     let written = AtomicUsize::new(0);
-    each_parallel(&plan.changes, |change| {
-        if change.action == Action::Remove {
-            fs.remove(&change.path)?;
-            written.fetch_add(1, Ordering::Relaxed);
-        } else if change.action.writes() {
-            let mode = mode_for(fs, &change.path, change.executable);
-            fs.write(&change.path, &change.new, mode)?;
-            written.fetch_add(1, Ordering::Relaxed);
+    // Every new content to a temporary file first (spread over the cores), then one sync, then
+    // the renames in plan order.
+    let staged = stage_parallel(&plan.changes, |change| {
+        if change.action == Action::Remove || !change.action.writes() {
+            return Ok(None);
         }
-        Ok(())
+        written.fetch_add(1, Ordering::Relaxed);
+        let mode = mode_for(fs, &change.path, change.executable);
+        fs.stage(&change.path, &change.new, mode, false).map(Some)
     })?;
+    for change in plan.changes.iter().filter(|c| c.action == Action::Remove) {
+        fs.remove(&change.path)?;
+        written.fetch_add(1, Ordering::Relaxed);
+    }
+    fs.commit_all(staged)?;
     Ok(Applied {
         written: written.into_inner(),
         backups,
@@ -106,22 +104,30 @@ fn backup(fs: &RepoFs, plan: &Plan, stamp: &str) -> Result<Vec<PathBuf>> {
 /// Records what each foundation rendered (the base of a later 3-way merge) and saves the state,
 /// last. Writes only what changed, so a run that changes nothing leaves `.scaffold/` untouched.
 pub(crate) fn record(fs: &RepoFs, plan: &Plan, state: &State) -> Result<()> {
-    each_parallel(&plan.changes, |change| {
-        if let Some(foundation) = &change.dropped_by {
-            fs.remove(&state::base_path(foundation, &change.path))?;
-        }
+    let parts: Vec<(&Change, &RenderedFile)> = plan
+        .changes
+        .iter()
+        .flat_map(|c| c.parts.iter().map(move |p| (c, p)))
+        .collect();
+    let staged = stage_parallel(&parts, |(change, part)| {
         // Only what was applied gets a new base: a `once` file or a deleted one keeps its own
         // (or gets one, when a killed run wrote the file but not its base).
         let keeps_base = matches!(change.action, Action::Skip | Action::Deleted);
-        for part in &change.parts {
-            let base = state::base_path(&part.foundation, &change.path);
-            if keeps_base && fs.probe(&base, 0)? != Found::Missing {
-                continue;
-            }
-            write_if_changed(fs, &base, &part.content)?;
+        let base = state::base_path(&part.foundation, &change.path);
+        if keeps_base && fs.probe(&base, 0)? != Found::Missing {
+            return Ok(None);
         }
-        Ok(())
+        if fs.read(&base, FILE_CAP)?.as_deref() == Some(part.content.as_slice()) {
+            return Ok(None);
+        }
+        fs.stage(&base, &part.content, 0o644, false).map(Some)
     })?;
+    for change in &plan.changes {
+        if let Some(foundation) = &change.dropped_by {
+            fs.remove(&state::base_path(foundation, &change.path))?;
+        }
+    }
+    fs.commit_all(staged)?;
     write_if_changed(
         fs,
         &format!("{STATE_DIR}/.gitignore"),
