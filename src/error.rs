@@ -43,7 +43,7 @@ pub(crate) enum Error {
     #[error("`{arg}` is not of the form KEY=VALUE (e.g. `--set language=node`)")]
     SetSyntax { arg: String },
 
-    #[error("unknown key `{key}` ({origin}); known keys: {}", known.join(", "))]
+    #[error("unknown key `{key}` ({origin}){}; known keys: {}", did_you_mean(key, known), known.join(", "))]
     UnknownKey {
         key: String,
         origin: Origin,
@@ -83,7 +83,7 @@ pub(crate) enum Error {
         missing.iter().map(|m| format!("  {:<22} e.g. --set {}", m.key, m.example)).collect::<Vec<_>>().join("\n"))]
     MissingAnswers { missing: Vec<Missing> },
 
-    #[error("unknown foundation `{id}`; available: {}", known.join(", "))]
+    #[error("unknown foundation `{id}`{}; available: {}", did_you_mean(id, known), known.join(", "))]
     UnknownFoundation { id: String, known: Vec<String> },
 
     #[error("foundation `{id}` needs `{key}` to be one of {} (it is `{value}`); leave it out, or answer --set {key}=...", allowed.join(", "))]
@@ -286,6 +286,22 @@ pub(crate) enum Error {
     Interrupted,
 }
 
+/// ` (did you mean `x`?)` for the known name closest to `given`, when it looks like a typo of it
+/// (at most a third of the letters differ) or a start of it (`lang` for `language`), else nothing.
+fn did_you_mean(given: &str, known: &[String]) -> String {
+    let limit = (given.chars().count() / 3).max(1);
+    known
+        .iter()
+        .filter_map(|k| {
+            let distance = strsim::levenshtein(given, k);
+            let prefix = given.len() >= 3 && k.starts_with(given);
+            (distance <= limit || prefix).then_some((distance, k))
+        })
+        .min_by_key(|(distance, k)| (*distance, *k))
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default()
+}
+
 /// A conflicting path and the foundation that wants to write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ConflictPath {
@@ -345,5 +361,28 @@ impl Error {
             | Error::Prompt { .. }
             | Error::Locked { .. } => ExitStatus::Failure,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_or_a_start_gets_a_suggestion_and_nothing_else_does() {
+        let known: Vec<String> = ["backup-restore", "ci", "secrets-rbac", "staging-parity"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(did_you_mean("cii", &known), " (did you mean `ci`?)");
+        assert_eq!(
+            did_you_mean("backup", &known),
+            " (did you mean `backup-restore`?)"
+        );
+        assert_eq!(
+            did_you_mean("secret-rbac", &known),
+            " (did you mean `secrets-rbac`?)"
+        );
+        assert_eq!(did_you_mean("observability", &known), "");
+        assert_eq!(did_you_mean("x", &known), "");
     }
 }

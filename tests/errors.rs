@@ -57,7 +57,10 @@ fn unknown_keys_are_errors_not_ignored() {
     let repo = Repo::new();
     repo.scaffold(&["init", "--yes", "--set", "langauge=node"])
         .code(2)
-        .stderr_has("error: unknown key `langauge` (--set); known keys: project_name, stage, ci, language, cloud, database");
+        .stderr_has("error: unknown key `langauge` (--set) (did you mean `language`?); known keys: project_name, stage, ci, language, cloud, database");
+    repo.scaffold(&["init", "--yes", "--only", "backup"])
+        .code(2)
+        .stderr_is("error: unknown foundation `backup` (did you mean `backup-restore`?); available: backup-restore, ci, secrets-rbac, staging-parity\n");
     repo.scaffold(&["init", "--set", "stage"])
         .code(2)
         .stderr_is("error: `stage` is not of the form KEY=VALUE (e.g. `--set language=node`)\n");
