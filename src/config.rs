@@ -60,6 +60,11 @@ pub(crate) struct Config {
     pub(crate) git: GitOptions,
 }
 
+/// The lock wait the environment asks for (`SCAFFOLD_LOCK_WAIT`), for every command that writes.
+pub(crate) fn lock_wait_from_env() -> Result<std::time::Duration> {
+    lock_wait(std::env::var_os("SCAFFOLD_LOCK_WAIT").as_deref())
+}
+
 /// The lock wait from `SCAFFOLD_LOCK_WAIT` (whole or fractional seconds), else 10 s.
 pub(crate) fn lock_wait(value: Option<&std::ffi::OsStr>) -> Result<std::time::Duration> {
     let Some(raw) = value else {
@@ -130,7 +135,7 @@ impl Config {
         let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         let today = today(std::env::var_os("SOURCE_DATE_EPOCH").as_deref())?;
         let mut config = Self::build(args, interactive, today)?;
-        config.lock_wait = lock_wait(std::env::var_os("SCAFFOLD_LOCK_WAIT").as_deref())?;
+        config.lock_wait = lock_wait_from_env()?;
         config.git = git_options()?;
         Ok(config)
     }

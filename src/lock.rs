@@ -82,6 +82,22 @@ impl<'a> Lock<'a> {
     }
 }
 
+/// Runs `f` holding the repo's lock for `command`, then releases it and removes the working
+/// folders the run leaves empty (`.scaffold/tmp/`, and `.scaffold/` itself when nothing else is
+/// there).
+pub(crate) fn locked<T>(
+    fs: &RepoFs,
+    command: &str,
+    wait: Duration,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let lock = Lock::acquire(fs, command, wait)?;
+    let result = f();
+    drop(lock);
+    fs.tidy();
+    result
+}
+
 impl Drop for Lock<'_> {
     fn drop(&mut self) {
         // Removed while still held, so a waiting run either gets this file (and sees it is gone)

@@ -7,13 +7,13 @@ use crate::cli::AssessArgs;
 use crate::error::{Error, Origin, Result};
 use crate::exit::ExitStatus;
 use crate::fs::RepoFs;
-use crate::lock::Lock;
+use crate::lock;
 use crate::questions::STAGES;
 use crate::state::State;
 
 pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
     let root = crate::config::repo_root(&args.dir)?;
-    let lock_wait = crate::config::lock_wait(std::env::var_os("SCAFFOLD_LOCK_WAIT").as_deref())?;
+    let lock_wait = crate::config::lock_wait_from_env()?;
     if let Some(stage) = &args.stage {
         check_stage(stage, Origin::Option { name: "--stage" })?;
     }
@@ -29,11 +29,9 @@ pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
     };
     let report = assessment.report(&stage);
     let written = if args.write {
-        let lock = Lock::acquire(&fs, "assess --write", lock_wait)?;
-        let written = terrain::write(&fs, &report);
-        drop(lock);
-        fs.tidy();
-        Some(written?)
+        Some(lock::locked(&fs, "assess --write", lock_wait, || {
+            terrain::write(&fs, &report)
+        })?)
     } else {
         None
     };

@@ -6,18 +6,14 @@ use crate::cli::DoneArgs;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::fs::RepoFs;
-use crate::lock::Lock;
+use crate::lock;
 use crate::state::State;
 
 pub(crate) fn run(args: &DoneArgs) -> Result<ExitStatus> {
     let root = crate::config::repo_root(&args.dir)?;
-    let wait = crate::config::lock_wait(std::env::var_os("SCAFFOLD_LOCK_WAIT").as_deref())?;
+    let wait = crate::config::lock_wait_from_env()?;
     let fs = RepoFs::open(&root)?;
-    let lock = Lock::acquire(&fs, "done", wait)?;
-    let result = mark(&fs, &args.steps);
-    drop(lock);
-    fs.tidy();
-    result
+    lock::locked(&fs, "done", wait, || mark(&fs, &args.steps))
 }
 
 fn mark(fs: &RepoFs, ids: &[String]) -> Result<ExitStatus> {

@@ -19,7 +19,7 @@ use crate::detect::gitlab::{self, TeamPipeline};
 use crate::error::{ConflictPath, Error, Result};
 use crate::exit::ExitStatus;
 use crate::fs::RepoFs;
-use crate::lock::Lock;
+use crate::lock;
 use crate::parallel;
 use crate::plan::{self, Action, Plan, Purpose};
 use crate::prompt::{Prompter, Terminal};
@@ -54,15 +54,12 @@ pub(crate) fn run(
     selection: Selection<'_>,
 ) -> Result<ExitStatus> {
     let fs = RepoFs::open(&config.root)?;
-    let lock = if config.dry_run {
-        None
-    } else {
-        Some(Lock::acquire(&fs, selection.command(), config.lock_wait)?)
-    };
-    let result = lay(config, &fs, stage_flag, selection);
-    drop(lock);
-    fs.tidy();
-    result
+    if config.dry_run {
+        return lay(config, &fs, stage_flag, selection);
+    }
+    lock::locked(&fs, selection.command(), config.lock_wait, || {
+        lay(config, &fs, stage_flag, selection)
+    })
 }
 
 /// The stages, each a function: state → source → answers → foundations → render → plan →
