@@ -123,12 +123,18 @@ pub(crate) fn base_path(foundation: &str, file: &str) -> String {
 /// the block named `block`), if the file is there and readable.
 pub(crate) fn owned_hash(fs: &RepoFs, path: &str, block: &str, mode: Mode) -> Option<String> {
     let bytes = fs.read(path, FILE_CAP).ok()??;
-    let bytes = crate::plan::lf(&bytes);
+    owned(&bytes, block, mode).map(|owned| hash(&owned))
+}
+
+/// What scaffold owns of a file's bytes, as its record's hash sees them: the whole file, or the
+/// inner text of the block named `block`, with CRLF read as LF (a Windows checkout of an unchanged
+/// file is unchanged). `None` when the block is not there.
+pub(crate) fn owned(bytes: &[u8], block: &str, mode: Mode) -> Option<Vec<u8>> {
+    let bytes = crate::plan::lf(bytes);
     match mode {
-        Mode::File => Some(hash(&bytes)),
+        Mode::File => Some(bytes.into_owned()),
         Mode::Block => {
-            let text = std::str::from_utf8(&bytes).ok()?;
-            crate::plan::find_block(text, block).map(|inner| hash(inner.as_bytes()))
+            crate::plan::find_block(&String::from_utf8_lossy(&bytes), block).map(String::into_bytes)
         }
     }
 }

@@ -4,13 +4,11 @@
 use serde::Serialize;
 
 use crate::blueprint::catalog::Catalog;
-use crate::blueprint::manifest::Mode;
 use crate::blueprint::source;
 use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::fs::{Blocker, FILE_CAP, Found, RepoFs};
-use crate::plan::find_block;
 use crate::state::{self, FileRecord, State};
 
 #[derive(Debug, Serialize)]
@@ -188,15 +186,8 @@ fn file_state(fs: &RepoFs, foundation: &str, path: &str, record: &FileRecord) ->
         Ok(Found::Blocked(Blocker::Symlink)) => return "symlink",
         Ok(Found::Blocked(_)) | Err(_) => return "unreadable",
     };
-    // Line endings do not count: a CRLF checkout of an unchanged file is unchanged.
-    let bytes = crate::plan::lf(&bytes);
-    let text = String::from_utf8_lossy(&bytes);
-    let owned: Vec<u8> = match record.mode {
-        Mode::File => bytes.to_vec(),
-        Mode::Block => match find_block(&text, record.block_name(foundation)) {
-            Some(inner) => inner.into_bytes(),
-            None => return "deleted",
-        },
+    let Some(owned) = state::owned(&bytes, record.block_name(foundation), record.mode) else {
+        return "deleted";
     };
     let lines = || owned.split(|b| *b == b'\n');
     let has_markers =
