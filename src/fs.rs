@@ -490,6 +490,11 @@ pub(crate) fn open_walked(
     same.then_some((file, checked.len()))
 }
 
+/// The nearest folder at or above `dir` that holds a `.git` (the git work tree `dir` is in).
+pub(crate) fn enclosing_git(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|d| d.join(".git").exists())
+}
+
 /// Whether `path` is a regular file or nothing (not a symlink, a folder, a FIFO or a device).
 pub(crate) fn is_regular_or_absent(path: &Path) -> bool {
     std::fs::symlink_metadata(path).map_or(true, |meta| meta.is_file())

@@ -283,7 +283,7 @@ pub(crate) struct TrackedButIgnored(Option<std::process::Child>);
 impl TrackedButIgnored {
     /// Starts `git ls-files`, only where there is a repository.
     pub(crate) fn start(root: &Path) -> TrackedButIgnored {
-        if !root.ancestors().any(|dir| dir.join(".git").exists()) {
+        if crate::fs::enclosing_git(root).is_none() {
             return TrackedButIgnored(None);
         }
         let child = std::process::Command::new("git")

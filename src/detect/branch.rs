@@ -9,14 +9,14 @@ use std::process::{Command, Stdio};
 
 /// The default branch of the repo at `root`.
 pub(crate) fn default_branch(root: &Path) -> String {
-    if let Some(branch) = from_git_dir(root) {
-        return branch;
-    }
-    // Outside a repository only git's own setting can say (what `git init` would name it).
-    if !root.ancestors().any(|dir| dir.join(".git").exists()) {
+    let Some(repo) = crate::fs::enclosing_git(root) else {
+        // Outside a repository only git's own setting can say (what `git init` would name it).
         return git(root, &["config", "--get", "init.defaultBranch"])
             .filter(|b| is_branch_name(b))
             .unwrap_or_else(|| "main".to_owned());
+    };
+    if let Some(branch) = from_git_dir(repo) {
+        return branch;
     }
     let origin = git(
         root,
@@ -35,10 +35,9 @@ pub(crate) fn default_branch(root: &Path) -> String {
         .unwrap_or_else(|| "main".to_owned())
 }
 
-/// The branch `origin/HEAD`, else `HEAD`, points to, read from the files of the nearest `.git`
-/// folder above `root`; `None` when there is none, or it cannot say (then git is asked).
-fn from_git_dir(root: &Path) -> Option<String> {
-    let repo = root.ancestors().find(|dir| dir.join(".git").exists())?;
+/// The branch `origin/HEAD`, else `HEAD`, points to, read from the files of `repo`'s `.git`
+/// folder; `None` when they cannot say (a worktree's `.git` file, a detached HEAD: git is asked).
+fn from_git_dir(repo: &Path) -> Option<String> {
     let symref = |rel: &str, prefix: &str| {
         crate::fs::read_walked_text(repo, rel, 4096)?
             .trim()
