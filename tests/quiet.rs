@@ -188,3 +188,33 @@ fn next_steps_are_kept_listed_until_done_and_only_new_ones_are_printed_again() {
         .success()
         .never_says("ci-protect-production-branch-settings");
 }
+
+#[test]
+fn force_takes_back_a_deleted_file_and_records_it_as_scaffold_wrote_it() {
+    let repo = Repo::new();
+    let init = [
+        "init",
+        "--yes",
+        "--only",
+        "ci",
+        "--set",
+        "language=go",
+        "--set",
+        "stage=seed",
+    ];
+    repo.scaffold(&init).success();
+    std::fs::remove_file(repo.path().join(".github/dependabot.yml")).unwrap();
+    repo.scaffold(&init).success().stdout_has(
+        "nothing to write: 1 file differs from the blueprint because you changed or deleted it",
+    );
+    let mut force = init.to_vec();
+    force.push("--force");
+    repo.scaffold(&force)
+        .success()
+        .stdout_has("create     .github/dependabot.yml");
+    repo.scaffold(&["status"])
+        .success()
+        .stdout_has("unchanged  .github/dependabot.yml")
+        .never_says("modified");
+    repo.scaffold(&init).success().stdout_has("nothing to do");
+}

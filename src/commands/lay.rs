@@ -12,7 +12,7 @@ use crate::assess::Assessment;
 use crate::blueprint::catalog::{Blueprint, Catalog};
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::render::{self, Extras, RenderedFile};
-use crate::blueprint::source::{self, Fork, SourceKind};
+use crate::blueprint::source::{self, Fork, SourceKind, SourceRecord};
 use crate::config::Config;
 use crate::detect::Detected;
 use crate::detect::gitlab::{self, TeamPipeline};
@@ -135,27 +135,82 @@ fn lay(
     } else {
         Purpose::Lay
     };
-    let mut plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
+    let plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
 
-    outln!("{}", describe(&answers, &chosen, &state));
-    if upgrading {
-        print_changes(&chosen, &state);
-    }
-    if !assessment.detected.unsupported.is_empty() {
-        errln!(
-            "note: scaffold sees {} but does not build it yet: `ci` is left out; the other foundations apply",
-            assessment.detected.unsupported.join(", ")
-        );
-    }
-    if let Some(tag) = fork.as_ref().and_then(|f| f.newer_tag.as_deref()) {
-        outln!("{}", source::newer_tag_note(tag));
-    }
+    let detected = &assessment.detected;
+    print_summary(
+        &answers,
+        &chosen,
+        &state,
+        upgrading,
+        detected,
+        fork.as_ref(),
+    );
     if config.dry_run {
         out!("{plan}");
         out!("{}", plan.diffs());
         outln!("dry run: nothing was written");
         return Ok(ExitStatus::Success);
     }
+    let outcome = Outcome {
+        state: &state,
+        records: rendered.records,
+        answers: &answers,
+        provided: &provided,
+        source: fork.as_ref().map(|f| f.record.clone()),
+        recovered,
+        next_steps: &rendered.next_steps,
+    };
+    write(config, fs, plan, prompter, outcome)
+}
+
+/// What the run is about: the stack and each foundation (with what an upgrade changes), a stack
+/// scaffold sees but does not build, and a newer tag of the blueprints' source.
+fn print_summary(
+    answers: &BTreeMap<String, String>,
+    chosen: &[&Blueprint],
+    state: &State,
+    upgrading: bool,
+    detected: &Detected,
+    fork: Option<&Fork>,
+) {
+    outln!("{}", describe(answers, chosen, state));
+    if upgrading {
+        print_changes(chosen, state);
+    }
+    if !detected.unsupported.is_empty() {
+        errln!(
+            "note: scaffold sees {} but does not build it yet: `ci` is left out; the other foundations apply",
+            detected.unsupported.join(", ")
+        );
+    }
+    if let Some(tag) = fork.and_then(|f| f.newer_tag.as_deref()) {
+        outln!("{}", source::newer_tag_note(tag));
+    }
+}
+
+/// What a run records besides its plan: the state before, each rendered foundation's record,
+/// the answers and source to remember, whether it recovers a killed run, and the next steps to
+/// print.
+struct Outcome<'a> {
+    state: &'a State,
+    records: Vec<(String, Applied)>,
+    answers: &'a BTreeMap<String, String>,
+    provided: &'a answers::Provided,
+    source: Option<SourceRecord>,
+    recovered: bool,
+    next_steps: &'a [String],
+}
+
+/// Resolves what is left of the plan (refusals, `--force`, conflicts), then applies it and reports,
+/// or says there is nothing to do.
+fn write(
+    config: &Config,
+    fs: &RepoFs,
+    mut plan: Plan,
+    prompter: Option<&mut dyn Prompter>,
+    outcome: Outcome<'_>,
+) -> Result<ExitStatus> {
     let blocked = plan.blocked();
     if !blocked.is_empty() {
         return Err(Error::Blocked { paths: blocked });
@@ -164,19 +219,19 @@ fn lay(
         take_theirs(&mut plan);
     }
     resolve_conflicts(&mut plan, config.force, prompter)?;
-
-    let mut next = next_state(&state, rendered.records, &plan);
-    remember_answers(&mut next, &answers, &provided);
-    if let Some(fork) = &fork {
-        next.source = Some(fork.record.clone());
+    // The state follows the plan as resolved (a file taken back with --force gets a new record).
+    let mut next = next_state(outcome.state, outcome.records, &plan);
+    remember_answers(&mut next, outcome.answers, outcome.provided);
+    if let Some(source) = outcome.source {
+        next.source = Some(source);
     }
-    if !plan.writes_anything() && next == state && !recovered {
+    if !plan.writes_anything() && next == *outcome.state && !outcome.recovered {
         say_nothing_to_do(&plan);
         return Ok(ExitStatus::Success);
     }
     out!("{plan}");
     let done = apply_plan(fs, &plan, &next)?;
-    Ok(report(config, &plan, &done, &rendered.next_steps))
+    Ok(report(config, &plan, &done, outcome.next_steps))
 }
 
 /// What each upgraded foundation's new versions change, from its CHANGELOG: every version's
