@@ -76,6 +76,8 @@ pub(crate) struct RepoFs {
     dir: Dir,
     /// Where temporary files go: `.scaffold/tmp/` in a repo; beside the target elsewhere.
     tmp: Option<&'static str>,
+    /// Set once `tmp` exists: made on the first write, not checked again for every file.
+    tmp_made: std::sync::OnceLock<()>,
 }
 
 impl RepoFs {
@@ -101,6 +103,7 @@ impl RepoFs {
             root: root.to_owned(),
             dir,
             tmp,
+            tmp_made: std::sync::OnceLock::new(),
         })
     }
 
@@ -310,7 +313,10 @@ impl RepoFs {
         }
         let tmp_dir = match (self.tmp, parent) {
             (Some(tmp), _) => {
-                self.create_dir_all(tmp)?;
+                if self.tmp_made.get().is_none() {
+                    self.create_dir_all(tmp)?;
+                    let _ = self.tmp_made.set(());
+                }
                 Some(tmp)
             }
             (None, parent) => parent,
@@ -384,7 +390,8 @@ impl RepoFs {
         Ok(())
     }
 
-    /// Removes `.scaffold/tmp/` (and `.scaffold/` itself) when a run leaves them empty.
+    /// Removes `.scaffold/tmp/` (and `.scaffold/` itself) when a run leaves them empty: the last
+    /// thing a run does with the repo.
     pub(crate) fn tidy(&self) {
         let _ = self.dir.remove_dir(TMP_DIR);
         let _ = self.dir.remove_dir(".scaffold");
