@@ -84,9 +84,10 @@ written with conflict markers, listed, and the exit code is 1.
 
 #[derive(Debug, Args)]
 pub(crate) struct CommonArgs {
-    /// Repository to work in
-    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
-    pub(crate) dir: PathBuf,
+    /// Repository to work in (default: the folder holding `.scaffold/state.toml`, else the git
+    /// work tree, found from the current folder upwards)
+    #[arg(short = 'C', long = "dir", value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 
     /// Answer a question (repeatable): `--set language=node`
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -161,9 +162,9 @@ pub(crate) struct UpgradeArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct StatusArgs {
-    /// Repository to look at
-    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
-    pub(crate) dir: PathBuf,
+    /// Repository to look at (default: found from the current folder upwards, as for `init`)
+    #[arg(short = 'C', long = "dir", value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 
     /// Print JSON instead of a table
     #[arg(long)]
@@ -182,9 +183,9 @@ pub(crate) struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct DoneArgs {
-    /// Repository to work in
-    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
-    pub(crate) dir: PathBuf,
+    /// Repository to work in (default: found from the current folder upwards, as for `init`)
+    #[arg(short = 'C', long = "dir", value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 
     /// The steps, by the id `scaffold status` shows
     #[arg(required = true, value_name = "STEP-ID")]
@@ -230,9 +231,9 @@ pub(crate) enum BlueprintCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct AssessArgs {
-    /// Repository to assess
-    #[arg(short = 'C', long = "dir", value_name = "DIR", default_value = ".")]
-    pub(crate) dir: PathBuf,
+    /// Repository to assess (default: found from the current folder upwards, as for `init`)
+    #[arg(short = 'C', long = "dir", value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 
     /// Print JSON instead of a table
     #[arg(long)]

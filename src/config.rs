@@ -11,18 +11,73 @@ use crate::blueprint::source::{GitOptions, Reader};
 use crate::cli::CommonArgs;
 use crate::error::{Error, Result};
 
-/// The repository `-C DIR` names, made absolute; it must be a directory.
-pub(crate) fn repo_root(dir: &Path) -> Result<PathBuf> {
-    let root = std::path::absolute(dir).map_err(|source| Error::Read {
-        path: dir.to_owned(),
+/// How the repository root was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// Named by `-C DIR`.
+    Given,
+    /// The nearest folder upwards holding `.scaffold/state.toml`.
+    State,
+    /// The root of the enclosing git work tree.
+    Git,
+    /// Neither: the current folder, outside any git repository.
+    Nowhere,
+}
+
+/// The repository a command works in, absolute, and how it was found.
+#[derive(Debug, Clone)]
+pub(crate) struct Root {
+    pub(crate) path: PathBuf,
+    pub(crate) found: Found,
+}
+
+/// The repository to work in: `-C DIR` when given (it must be a directory), else the nearest
+/// folder from the current one upwards that holds `.scaffold/state.toml` or is a git work tree's
+/// root (whichever comes first: a repo scaffold already runs in can sit in a subfolder of a
+/// monorepo), else the current folder.
+pub(crate) fn repo_root(dir: Option<&Path>) -> Result<Root> {
+    let (start, given) = match dir {
+        Some(dir) => (dir, true),
+        None => (Path::new("."), false),
+    };
+    let path = std::path::absolute(start).map_err(|source| Error::Read {
+        path: start.to_owned(),
         source,
     })?;
-    if !root.is_dir() {
+    if !path.is_dir() {
         return Err(Error::NotADirectory {
-            path: dir.to_owned(),
+            path: start.to_owned(),
         });
     }
-    Ok(root)
+    if given {
+        return Ok(Root {
+            path,
+            found: Found::Given,
+        });
+    }
+    Ok(discover(&path))
+}
+
+/// The nearest enclosing folder holding scaffold's state or a git work tree, else `cwd` itself.
+fn discover(cwd: &Path) -> Root {
+    for dir in cwd.ancestors() {
+        if dir.join(".scaffold").join("state.toml").is_file() {
+            return Root {
+                path: dir.to_owned(),
+                found: Found::State,
+            };
+        }
+        if dir.join(".git").exists() {
+            return Root {
+                path: dir.to_owned(),
+                found: Found::Git,
+            };
+        }
+    }
+    Root {
+        path: cwd.to_owned(),
+        found: Found::Nowhere,
+    }
 }
 
 /// What `init` and `add` need to know about how they were called.
@@ -32,6 +87,8 @@ pub(crate) fn repo_root(dir: &Path) -> Result<PathBuf> {
 pub(crate) struct Config {
     /// The repository root, absolute.
     pub(crate) root: PathBuf,
+    /// How the root was found (`init` outside any git repository asks first).
+    pub(crate) found: Found,
     /// Whether questions may be asked (a terminal on stdin and stderr).
     pub(crate) interactive: bool,
     /// `--yes`: take defaults instead of asking.
@@ -150,7 +207,7 @@ impl Config {
     }
 
     fn build(args: &CommonArgs, interactive: bool, today: String) -> Result<Config> {
-        let root = repo_root(&args.dir)?;
+        let Root { path: root, found } = repo_root(args.dir.as_deref())?;
         let sets = args
             .set
             .iter()
@@ -158,6 +215,7 @@ impl Config {
             .collect::<Result<Vec<_>>>()?;
         Ok(Config {
             root,
+            found,
             interactive,
             yes: args.yes,
             dry_run: args.dry_run,
@@ -183,7 +241,7 @@ mod tests {
 
     fn args(dir: &str, set: &[&str]) -> CommonArgs {
         CommonArgs {
-            dir: dir.into(),
+            dir: Some(dir.into()),
             set: set.iter().map(|s| (*s).to_owned()).collect(),
             answers: None,
             yes: false,

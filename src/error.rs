@@ -284,6 +284,9 @@ pub(crate) enum Error {
 
     #[error("interrupted")]
     Interrupted,
+
+    #[error("`{}` is not inside a git repository: run `git init` there first, or name the folder with `-C DIR` to lay foundations in it anyway", dir.display())]
+    NotARepo { dir: PathBuf },
 }
 
 /// ` (did you mean `x`?)` for the known name closest to `given`, when it looks like a typo of it
@@ -327,6 +330,7 @@ impl Error {
             | Error::UnknownFoundation { .. }
             | Error::NothingSelected { .. }
             | Error::NotADirectory { .. }
+            | Error::NotARepo { .. }
             | Error::StateCorrupt { .. }
             | Error::StateVersion { .. }
             | Error::ForkSymlink { .. }

@@ -19,6 +19,7 @@ mod parity_check;
 mod prompts;
 mod quiet;
 mod reproducible;
+mod root;
 mod secrets_rbac;
 mod snapshots;
 mod support_table;

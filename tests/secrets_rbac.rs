@@ -183,6 +183,7 @@ fn the_secrets_check_passes_sops_files_and_fails_plaintext_ones() {
 fn the_secrets_check_passes_a_repo_without_secrets_and_needs_git() {
     let repo = Repo::new();
     lay(&repo, &[]);
+    std::fs::remove_dir_all(repo.path().join(".git")).unwrap();
     let (code, _, stderr) = check(&repo);
     assert_eq!(code, 2, "outside a git work tree: {stderr}");
     assert!(stderr.contains("not inside a git work tree"), "{stderr}");

@@ -12,7 +12,7 @@ use crate::questions::STAGES;
 use crate::state::State;
 
 pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
-    let root = crate::config::repo_root(&args.dir)?;
+    let root = crate::config::repo_root(args.dir.as_deref())?.path;
     let lock_wait = crate::config::lock_wait_from_env()?;
     if let Some(stage) = &args.stage {
         check_stage(stage, Origin::Option { name: "--stage" })?;

@@ -10,7 +10,7 @@ use crate::lock;
 use crate::state::State;
 
 pub(crate) fn run(args: &DoneArgs) -> Result<ExitStatus> {
-    let root = crate::config::repo_root(&args.dir)?;
+    let root = crate::config::repo_root(args.dir.as_deref())?.path;
     let wait = crate::config::lock_wait_from_env()?;
     let fs = RepoFs::open(&root)?;
     lock::locked(&fs, "done", wait, || mark(&fs, &args.steps))

@@ -47,7 +47,7 @@ struct File {
 }
 
 pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
-    let root = crate::config::repo_root(&args.dir)?;
+    let root = crate::config::repo_root(args.dir.as_deref())?.path;
     let fs = RepoFs::open(&root)?;
     let state = State::load(&fs)?;
     let git = crate::config::git_options()?;

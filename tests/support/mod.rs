@@ -176,8 +176,30 @@ pub(crate) fn wait_or_fail(mut child: std::process::Child, what: &str) -> std::p
     child.wait_with_output().unwrap()
 }
 
+/// `git init` on `main`, as a team's repo is, without the host's git configuration.
+pub(crate) fn git_init(dir: &Path) {
+    let out = std::process::Command::new("git")
+        .args(["init", "-q", "-b", "main"])
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("run git init");
+    assert!(out.status.success(), "git init failed: {out:?}");
+}
+
 impl Repo {
+    /// A fresh git repository (no commits) in a temporary folder.
     pub(crate) fn new() -> Repo {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("demo");
+        std::fs::create_dir(&root).expect("repo dir");
+        git_init(&root);
+        Repo { _tmp: tmp, root }
+    }
+
+    /// A plain folder, not a git repository (scaffold needs `-C` to lay foundations there).
+    pub(crate) fn plain() -> Repo {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path().join("demo");
         std::fs::create_dir(&root).expect("repo dir");
@@ -220,6 +242,19 @@ impl Repo {
         let out = command()
             .args(args)
             .current_dir(&self.root)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run scaffold");
+        Run::from(out)
+    }
+
+    /// Runs `scaffold ARGS` in the folder `sub` of the repo, as a user inside it would.
+    pub(crate) fn scaffold_in(&self, sub: &str, args: &[&str]) -> Run {
+        let dir = self.root.join(sub);
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = command()
+            .args(args)
+            .current_dir(dir)
             .stdin(std::process::Stdio::null())
             .output()
             .expect("run scaffold");

@@ -527,7 +527,7 @@ fn a_go_module_in_a_subfolder_is_vetted_built_and_tested_there() {
 
 #[test]
 fn a_repo_on_master_runs_ci_on_pushes_to_master() {
-    let repo = Repo::new();
+    let repo = Repo::plain();
     crate::support::git(repo.path(), &["init", "-q", "-b", "master"]);
     fixtures::npm_root(&repo);
     let stdout = scaffold(&repo, "node", "none");
