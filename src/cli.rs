@@ -80,6 +80,25 @@ written with conflict markers, listed, and the exit code is 1.
         after_help = "Examples:\n  scaffold assess\n  scaffold assess --json --stage series-a\n  scaffold assess --write"
     )]
     Assess(AssessArgs),
+    /// Print a shell completion script
+    #[command(after_help = "Examples:
+  scaffold completions bash > ~/.local/share/bash-completion/completions/scaffold
+  scaffold completions zsh > ~/.zfunc/_scaffold
+  scaffold completions fish > ~/.config/fish/completions/scaffold.fish")]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of scaffold or of one of its commands
+    #[command(after_help = "Examples:
+  scaffold man | man -l -
+  scaffold man init | man -l -
+  scaffold man > ~/.local/share/man/man1/scaffold.1")]
+    Man {
+        /// The command whose page to print (default: scaffold's own)
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -287,18 +287,23 @@ pub(crate) enum Error {
 
     #[error("`{}` is not inside a git repository: run `git init` there first, or name the folder with `-C DIR` to lay foundations in it anyway", dir.display())]
     NotARepo { dir: PathBuf },
+
+    #[error("unknown command `{name}`{}; commands: {}", did_you_mean(name, known), known.join(", "))]
+    UnknownCommand { name: String, known: Vec<String> },
 }
 
-/// ` (did you mean `x`?)` for the known name closest to `given`, when it looks like a typo of it
-/// (at most a third of the letters differ) or a start of it (`lang` for `language`), else nothing.
-fn did_you_mean(given: &str, known: &[String]) -> String {
-    let limit = (given.chars().count() / 3).max(1);
+/// ` (did you mean `x`?)` for the known name closest to `given`, when it looks like a typo of it or
+/// a start of it (`lang` for `language`), else nothing. A typo is cargo's threshold: an edit
+/// distance (with transpositions) of at most 3, and never a rewrite of the whole word.
+pub(crate) fn did_you_mean(given: &str, known: &[String]) -> String {
     known
         .iter()
         .filter_map(|k| {
-            let distance = strsim::levenshtein(given, k);
+            let distance = strsim::osa_distance(given, k);
+            let whole = given.chars().count().max(k.chars().count());
+            let typo = distance <= 3 && distance < whole;
             let prefix = given.len() >= 3 && k.starts_with(given);
-            (distance <= limit || prefix).then_some((distance, k))
+            (typo || prefix).then_some((distance, k))
         })
         .min_by_key(|(distance, k)| (*distance, *k))
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
@@ -331,6 +336,7 @@ impl Error {
             | Error::NothingSelected { .. }
             | Error::NotADirectory { .. }
             | Error::NotARepo { .. }
+            | Error::UnknownCommand { .. }
             | Error::StateCorrupt { .. }
             | Error::StateVersion { .. }
             | Error::ForkSymlink { .. }
@@ -388,5 +394,10 @@ mod tests {
         );
         assert_eq!(did_you_mean("observability", &known), "");
         assert_eq!(did_you_mean("x", &known), "");
+        assert_eq!(did_you_mean("ic", &known), " (did you mean `ci`?)");
+        assert_eq!(
+            did_you_mean("stagign-parity", &known),
+            " (did you mean `staging-parity`?)"
+        );
     }
 }

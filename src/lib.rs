@@ -58,6 +58,8 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         Command::Done(args) => commands::done::run(args),
         Command::Blueprint(command) => commands::blueprint::run(command),
         Command::Assess(args) => commands::assess::run(args),
+        Command::Completions { shell } => commands::manual::completions(*shell),
+        Command::Man { command } => commands::manual::man(command.as_deref()),
     };
     match result {
         Ok(status) => status.into(),

@@ -15,6 +15,7 @@ mod fuzz;
 mod hostile;
 mod init;
 mod list;
+mod manual;
 mod parity_check;
 mod prompts;
 mod quiet;

@@ -26,9 +26,9 @@ command -v go >/dev/null || need_apt+=(golang-go)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v faketime >/dev/null || need_apt+=(faketime)
-command -v node >/dev/null || need_apt+=(nodejs)
-command -v npm >/dev/null || need_apt+=(npm)
 command -v age-keygen >/dev/null || need_apt+=(age)
+command -v groff >/dev/null || need_apt+=(groff-base)
+command -v man >/dev/null || need_apt+=(man-db)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

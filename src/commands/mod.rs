@@ -7,5 +7,6 @@ pub(crate) mod done;
 pub(crate) mod init;
 pub(crate) mod lay;
 pub(crate) mod list;
+pub(crate) mod manual;
 pub(crate) mod status;
 pub(crate) mod upgrade;
