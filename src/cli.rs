@@ -9,7 +9,7 @@ macro_rules! exit_codes {
     () => {
         "Exit codes:
   0  done, or nothing to do
-  1  refused: files changed since scaffold wrote them (conflicts); nothing was written
+  1  refused: files changed since scaffold wrote them (conflicts), nothing was written; or a --check failed
   2  bad input: unknown key or value, bad answers or state file, missing answers without a terminal
   3  any other failure (I/O, a broken blueprint, git past its timeout); the cause is printed
 130  interrupted"
@@ -77,7 +77,7 @@ written with conflict markers, listed, and the exit code is 1.
     Blueprint(BlueprintCommand),
     /// Map the repo's infrastructure gaps, ranked for the team's stage (writes nothing unless --write)
     #[command(
-        after_help = "Examples:\n  scaffold assess\n  scaffold assess --json --stage series-a\n  scaffold assess --write"
+        after_help = "Examples:\n  scaffold assess\n  scaffold assess --json --stage series-a\n  scaffold assess --write\n  scaffold assess --check --stage series-a    exit 1 if an area planned for now is missing (for CI)"
     )]
     Assess(AssessArgs),
     /// Print a shell completion script
@@ -265,6 +265,10 @@ pub(crate) struct AssessArgs {
     /// The team's stage (default: the recorded one, else seed)
     #[arg(long, value_name = "STAGE")]
     pub(crate) stage: Option<String>,
+
+    /// Exit 1 when an area planned for now (for the stage) is missing, for a CI job
+    #[arg(long)]
+    pub(crate) check: bool,
 }
 
 #[derive(Debug, Args)]

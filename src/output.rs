@@ -47,3 +47,17 @@ pub(crate) fn document(text: &str) -> crate::error::Result<()> {
         _ => Ok(()),
     }
 }
+
+/// The version of every `--json` document's shape; raised when a field changes meaning or goes.
+pub(crate) const SCHEMA_VERSION: u32 = 1;
+
+/// Writes a `--json` report: the object given, with `schema_version` added, pretty-printed.
+pub(crate) fn json_document(report: &impl serde::Serialize) -> crate::error::Result<()> {
+    let mut value = serde_json::to_value(report).expect("reports are maps of strings and numbers");
+    if let serde_json::Value::Object(map) = &mut value {
+        map.insert("schema_version".to_owned(), SCHEMA_VERSION.into());
+    }
+    let mut text = serde_json::to_string_pretty(&value).expect("a JSON value prints");
+    text.push('\n');
+    document(&text)
+}

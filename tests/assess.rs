@@ -504,7 +504,7 @@ fn a_scaffolded_repo_counts_its_foundations_partial_until_their_open_steps_are_d
     let list = repo.scaffold(&["list", "--json"]);
     let catalog: Value = serde_json::from_str(&list.stdout).unwrap();
     let version = |id: &str| {
-        catalog
+        catalog["foundations"]
             .as_array()
             .unwrap()
             .iter()

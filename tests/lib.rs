@@ -15,6 +15,7 @@ mod fuzz;
 mod hostile;
 mod init;
 mod list;
+mod machine;
 mod manual;
 mod parity_check;
 mod prompts;

@@ -18,8 +18,9 @@ fn list_json_has_id_version_summary_stages_and_source() {
     let repo = Repo::new();
     let run = repo.scaffold(&["list", "--json"]);
     run.success();
-    let items: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let items = items.as_array().unwrap();
+    let list: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(list["schema_version"], 1);
+    let items = list["foundations"].as_array().unwrap();
     assert_eq!(items.len(), 4);
     let ci = items.iter().find(|i| i["id"] == "ci").unwrap();
     assert!(semver_like(ci["version"].as_str().unwrap()), "{ci}");

@@ -1,6 +1,8 @@
 //! `scaffold assess`: reads the repo, ranks its infrastructure areas for the stage, and prints a
 //! table or JSON. Writes `docs/infra/TERRAIN.md` only with `--write`.
 
+use crate::assess::areas::Status;
+use crate::assess::rank::Bucket;
 use crate::assess::terrain::{self, Written};
 use crate::assess::{Assessment, table};
 use crate::cli::AssessArgs;
@@ -37,9 +39,7 @@ pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
     };
 
     let mut text = if args.json {
-        let mut json = serde_json::to_string_pretty(&report.to_json()).expect("JSON of strings");
-        json.push('\n');
-        json
+        String::new()
     } else {
         table::render(&report)
     };
@@ -58,8 +58,39 @@ pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
             text.push('\n');
         }
     }
+    if args.json {
+        crate::output::json_document(&report.to_json())?;
+    }
     crate::output::document(&text)?;
+    if args.check {
+        return Ok(check(&report));
+    }
     Ok(ExitStatus::Success)
+}
+
+/// `--check`: the areas planned for now that are missing, on stderr, and exit 1 when there are any.
+fn check(report: &crate::assess::report::Report) -> ExitStatus {
+    let missing: Vec<&str> = report
+        .bucket(Bucket::Now)
+        .filter(|r| r.finding.status == Status::Missing)
+        .map(|r| r.area.id())
+        .collect();
+    if missing.is_empty() {
+        errln!("assess --check: no area planned for now is missing");
+        return ExitStatus::Success;
+    }
+    errln!(
+        "assess --check: {} planned for now at stage {} {} missing: {}",
+        if missing.len() == 1 {
+            "an area"
+        } else {
+            "areas"
+        },
+        report.stage,
+        if missing.len() == 1 { "is" } else { "are" },
+        missing.join(", ")
+    );
+    ExitStatus::Refused
 }
 
 fn check_stage(stage: &str, origin: Origin) -> Result<()> {

@@ -39,10 +39,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
                 })
             })
             .collect();
-        crate::output::document(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&items).expect("JSON of strings")
-        ))?;
+        crate::output::json_document(&serde_json::json!({ "foundations": items }))?;
         return Ok(ExitStatus::Success);
     }
     let width = catalog

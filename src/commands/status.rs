@@ -111,10 +111,7 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
         });
     }
     if args.json {
-        crate::output::document(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&report).expect("JSON of strings")
-        ))?;
+        crate::output::json_document(&report)?;
     } else if report.foundations.is_empty() {
         outln!("no foundation is applied here yet; run `scaffold init`");
     } else {
