@@ -86,6 +86,17 @@ impl RepoFs {
         Self::open_with(root, Some(TMP_DIR))
     }
 
+    /// A second handle on the same folder (for the cleanup an interrupted run does), if the
+    /// system gives one.
+    pub(crate) fn try_clone(&self) -> Option<RepoFs> {
+        Some(RepoFs {
+            root: self.root.clone(),
+            dir: self.dir.try_clone().ok()?,
+            tmp: self.tmp,
+            tmp_made: std::sync::OnceLock::new(),
+        })
+    }
+
     /// Opens a folder that is not a repo (a fork of the blueprints): the same rules, with
     /// temporary files beside their targets.
     pub(crate) fn open_folder(root: &Path) -> Result<RepoFs> {

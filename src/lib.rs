@@ -19,6 +19,7 @@ mod exit;
 mod fs;
 #[cfg(test)]
 mod fuzz;
+mod interrupt;
 mod lock;
 mod parallel;
 mod plan;
@@ -49,6 +50,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
             };
         }
     };
+    interrupt::install();
     let result = match &cli.command {
         Command::Init(args) => commands::init::run(args),
         Command::Add(args) => commands::add::run(args),
@@ -63,6 +65,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     };
     match result {
         Ok(status) => status.into(),
+        Err(error::Error::Interrupted) => interrupt::stop(),
         Err(e) => {
             errln!("error: {e}");
             e.exit_status().into()

@@ -92,7 +92,16 @@ pub(crate) fn locked<T>(
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
     let lock = Lock::acquire(fs, command, wait)?;
-    let result = f();
+    let undo = fs.try_clone();
+    let result = crate::interrupt::with_cleanup(
+        move || {
+            if let Some(fs) = undo {
+                let _ = fs.remove(LOCK_PATH);
+                fs.tidy();
+            }
+        },
+        f,
+    );
     drop(lock);
     fs.tidy();
     result

@@ -150,3 +150,65 @@ fn a_conflict_asks_keep_overwrite_or_diff() {
             .contains("production_branch = \"release\"")
     );
 }
+
+const CTRL_C: &str = "\x03";
+
+/// Answers with enter until `at`, then presses Ctrl-C there; returns what the terminal showed
+/// after it and the exit code.
+fn interrupt_at(repo: &Repo, args: &[&str], at: &str) -> (String, i32) {
+    let mut session = spawn(repo, args);
+    let prompt = Regex(format!("\\?\\x1b\\[0m \\x1b\\[1m{at}"));
+    session.expect(prompt).unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    session.send(CTRL_C).unwrap();
+    let tail = session.expect(Eof).unwrap();
+    let shown = String::from_utf8_lossy(tail.as_bytes()).into_owned();
+    let code = match session.get_process().wait().unwrap() {
+        expectrl::WaitStatus::Exited(_, code) => code,
+        other => panic!("scaffold did not exit by itself: {other:?}\n{shown}"),
+    };
+    (shown, code)
+}
+
+#[test]
+fn ctrl_c_at_any_prompt_restores_the_cursor_says_interrupted_and_exits_130() {
+    for (at, args) in [
+        ("Project name", &["init"][..]),
+        (
+            "Where is the team\\?",
+            &["init", "--set", "project_name=shop"],
+        ),
+        (
+            "Foundations to lay",
+            &[
+                "init",
+                "--set",
+                "project_name=shop",
+                "--stage",
+                "seed",
+                "--set",
+                "ci=github",
+                "--set",
+                "language=go",
+                "--set",
+                "cloud=none",
+                "--set",
+                "database=none",
+            ],
+        ),
+    ] {
+        let repo = Repo::new();
+        let before = repo.files();
+        let (shown, code) = interrupt_at(&repo, args, at);
+        assert_eq!(code, 130, "{at}: {shown:?}");
+        assert!(shown.contains("interrupted"), "{at}: {shown:?}");
+        assert!(!shown.contains("error:"), "{at}: {shown:?}");
+        let hidden = shown.rfind("\x1b[?25l");
+        let visible = shown.rfind("\x1b[?25h");
+        assert!(
+            visible.is_some() && visible > hidden,
+            "{at}: the cursor is not shown again: {shown:?}"
+        );
+        assert_eq!(repo.files(), before, "{at}: something was written");
+    }
+}

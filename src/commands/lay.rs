@@ -605,15 +605,18 @@ fn remember_answers(
 
 /// Applies the plan as one recoverable step: the state it leads to is saved aside first, so a run
 /// killed while writing files is recovered by the next one; the state itself is written last.
+/// A Ctrl-C meanwhile waits until it is done.
 fn apply_plan(fs: &RepoFs, plan: &Plan, next: &State) -> Result<apply::Applied> {
-    next.save_pending(fs)?;
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        .to_string();
-    let done = apply::apply(fs, plan, &stamp)?;
-    apply::record(fs, plan, next)?;
-    Ok(done)
+    crate::interrupt::shielded(|| {
+        next.save_pending(fs)?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            .to_string();
+        let done = apply::apply(fs, plan, &stamp)?;
+        apply::record(fs, plan, next)?;
+        Ok(done)
+    })
 }
 
 /// What the run did and what the team does next; exit 1 when an upgrade left conflict markers.
