@@ -20,6 +20,7 @@ mod manual;
 mod parity_check;
 mod prompts;
 mod quiet;
+mod release;
 mod reproducible;
 mod root;
 mod secrets_rbac;

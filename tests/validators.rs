@@ -350,7 +350,7 @@ fn files(root: &Path) -> Vec<String> {
 }
 
 /// The validators' folder: `$SCAFFOLD_VALIDATORS`, else `target/validators/bin`.
-fn tool(name: &str) -> PathBuf {
+pub(crate) fn tool(name: &str) -> PathBuf {
     let dir = std::env::var_os("SCAFFOLD_VALIDATORS").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/validators/bin"),
         PathBuf::from,
