@@ -274,6 +274,7 @@ impl Resolver<'_> {
         } else {
             Err(Error::MissingAnswers {
                 missing: self.missing,
+                yes: self.yes,
             })
         }
     }
@@ -311,7 +312,7 @@ mod tests {
         for q in &common() {
             r.resolve(q).unwrap();
         }
-        let Err(Error::MissingAnswers { missing }) = r.finish() else {
+        let Err(Error::MissingAnswers { missing, .. }) = r.finish() else {
             panic!("expected missing answers")
         };
         let keys: Vec<_> = missing.iter().map(|m| m.key.as_str()).collect();

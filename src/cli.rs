@@ -9,7 +9,8 @@ macro_rules! exit_codes {
     () => {
         "Exit codes:
   0  done, or nothing to do
-  1  refused: files changed since scaffold wrote them (conflicts), nothing was written; or a --check failed
+  1  refused: your files differ from what scaffold would write (conflicts), nothing was written;
+     or a --check failed
   2  bad input: unknown key or value, bad answers or state file, missing answers without a terminal
   3  any other failure (I/O, a broken blueprint, git past its timeout); the cause is printed
 130  interrupted"

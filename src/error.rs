@@ -78,10 +78,14 @@ pub(crate) enum Error {
         message: String,
     },
 
-    #[error("{} missing and there is no terminal to ask:\n{}\nanswer with --set KEY=VALUE, an --answers file, or --yes to take the defaults",
+    #[error("{} missing {}:\n{}\nanswer with --set KEY=VALUE{}",
         if missing.len() == 1 { "an answer is" } else { "answers are" },
-        missing.iter().map(|m| format!("  {:<22} e.g. --set {}", m.key, m.example)).collect::<Vec<_>>().join("\n"))]
-    MissingAnswers { missing: Vec<Missing> },
+        if *yes {
+            if missing.len() == 1 { "(--yes takes the defaults, and this question has none)" } else { "(--yes takes the defaults, and these questions have none)" }
+        } else { "and there is no terminal to ask" },
+        missing.iter().map(|m| format!("  {:<22} e.g. --set {}", m.key, m.example)).collect::<Vec<_>>().join("\n"),
+        if *yes { " or an --answers file" } else { ", an --answers file, or --yes to take the defaults" })]
+    MissingAnswers { missing: Vec<Missing>, yes: bool },
 
     #[error("unknown foundation `{id}`{}; available: {}", did_you_mean(id, known), known.join(", "))]
     UnknownFoundation { id: String, known: Vec<String> },
@@ -158,10 +162,11 @@ pub(crate) enum Error {
         second: String,
     },
 
-    #[error("{} changed since scaffold wrote {}; nothing was written:\n{}\nkeep your version by leaving the foundation out (--only ...), or overwrite with --force (the old content is saved under .scaffold/backup/)",
-        if paths.len() == 1 { "a file was" } else { "files were" },
-        if paths.len() == 1 { "it" } else { "them" },
-        paths.iter().map(|p| format!("  {} (foundation `{}`)", p.path, p.foundation)).collect::<Vec<_>>().join("\n"))]
+    #[error("{} {} not what scaffold would write; nothing was written:\n{}\nkeep yours by leaving the foundation out (--only ...), or overwrite with --force (yours is saved under .scaffold/backup/)",
+        if paths.len() == 1 { "a file" } else { "files" },
+        if paths.len() == 1 { "is" } else { "are" },
+        paths.iter().map(|p| format!("  {} (foundation `{}`): {}", p.path, p.foundation,
+            if p.written { "changed since scaffold wrote it" } else { "already there, not written by scaffold" })).collect::<Vec<_>>().join("\n"))]
     Conflicts { paths: Vec<ConflictPath> },
 
     #[error("state file `{}` is not valid: {message}", path.display())]
@@ -315,6 +320,8 @@ pub(crate) fn did_you_mean(given: &str, known: &[String]) -> String {
 pub(crate) struct ConflictPath {
     pub(crate) path: String,
     pub(crate) foundation: String,
+    /// Scaffold wrote this file before (and it was changed since); else it was the team's.
+    pub(crate) written: bool,
 }
 
 impl Error {

@@ -24,9 +24,9 @@ answer with --set KEY=VALUE, an --answers file, or --yes to take the defaults
 fn yes_without_a_detected_language_still_needs_the_language() {
     let repo = Repo::new();
     repo.scaffold(&["init", "--yes"]).code(2).stderr_is(
-        "error: an answer is missing and there is no terminal to ask:
+        "error: an answer is missing (--yes takes the defaults, and this question has none):
   language               e.g. --set language=rust|node|python|go|other
-answer with --set KEY=VALUE, an --answers file, or --yes to take the defaults
+answer with --set KEY=VALUE or an --answers file
 ",
     );
     assert!(repo.files().is_empty());
@@ -188,4 +188,34 @@ fn a_blueprint_source_or_fork_directory_that_is_not_there_is_named() {
             "error: invalid value `Bad_Id` for `id` (ID): lowercase letters, digits and `-`\n",
         );
     assert!(repo.files().is_empty());
+}
+
+#[test]
+fn a_refusal_says_whether_scaffold_wrote_the_file_or_found_it_there() {
+    let repo = Repo::new();
+    repo.write(".sops.yaml", "creation_rules: []\n");
+    let mut args = vec!["init", "--yes", "--only", "ci,secrets-rbac"];
+    args.extend_from_slice(&SEED_NODE);
+    let first = repo.scaffold(&args);
+    first
+        .code(1)
+        .stderr_has("a file is not what scaffold would write; nothing was written:")
+        .stderr_has(
+            "  .sops.yaml (foundation `secrets-rbac`): already there, not written by scaffold",
+        )
+        .never_says("changed since scaffold wrote");
+    assert_eq!(repo.read(".sops.yaml"), "creation_rules: []\n");
+
+    let mut only_ci = vec!["init", "--yes", "--only", "ci"];
+    only_ci.extend_from_slice(&SEED_NODE);
+    repo.scaffold(&only_ci).success();
+    let edited = format!("{}# ours\n", repo.read(".github/workflows/deploy.yml"));
+    repo.write(".github/workflows/deploy.yml", &edited);
+    only_ci.extend(["--set", "production_branch=release"]);
+    repo.scaffold(&only_ci)
+        .code(1)
+        .stderr_has(
+            "  .github/workflows/deploy.yml (foundation `ci`): changed since scaffold wrote it",
+        )
+        .never_says("already there");
 }

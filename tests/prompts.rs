@@ -212,3 +212,24 @@ fn ctrl_c_at_any_prompt_restores_the_cursor_says_interrupted_and_exits_130() {
         assert_eq!(repo.files(), before, "{at}: something was written");
     }
 }
+
+#[test]
+fn yes_never_asks_even_on_a_terminal() {
+    let repo = Repo::new();
+    let mut session = spawn(&repo, &["init", "--yes"]);
+    let all = session.expect(Eof).unwrap();
+    let shown = String::from_utf8_lossy(all.as_bytes()).into_owned();
+    let code = match session.get_process().wait().unwrap() {
+        expectrl::WaitStatus::Exited(_, code) => code,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(code, 2, "{shown:?}");
+    assert!(
+        !shown.contains("\u{1b}[0m \u{1b}[1m"),
+        "a prompt was drawn: {shown:?}"
+    );
+    assert!(
+        shown.contains("--yes takes the defaults, and this question has none"),
+        "{shown:?}"
+    );
+}

@@ -92,7 +92,8 @@ fn lay(
         recorded: recorded_answers(&state),
         defaults: defaults(&config.root, &assessment.detected),
         yes: config.yes,
-        prompter: if config.interactive {
+        // --yes never asks, even on a terminal.
+        prompter: if config.interactive && !config.yes {
             Some(&mut terminal as &mut dyn Prompter)
         } else {
             None
@@ -218,7 +219,7 @@ fn write(
     if config.force {
         take_theirs(&mut plan);
     }
-    resolve_conflicts(&mut plan, config.force, prompter)?;
+    resolve_conflicts(&mut plan, outcome.state, config.force, prompter)?;
     // The state follows the plan as resolved (a file taken back with --force gets a new record).
     let mut next = next_state(outcome.state, outcome.records, &plan);
     remember_answers(&mut next, outcome.answers, outcome.provided);
@@ -426,6 +427,7 @@ fn pick_recommended<'c>(
     if !resolver.missing.is_empty() {
         return Err(Error::MissingAnswers {
             missing: std::mem::take(&mut resolver.missing),
+            yes: resolver.yes,
         });
     }
     let team_stage = resolver.answers["stage"].clone();
@@ -764,14 +766,22 @@ fn take_theirs(plan: &mut Plan) {
 /// Conflicts are overwritten with `--force`, decided one by one on a terminal, and refused otherwise.
 fn resolve_conflicts(
     plan: &mut Plan,
+    state: &State,
     force: bool,
     prompter: Option<&mut dyn Prompter>,
 ) -> Result<()> {
+    let written = |path: &str| {
+        state
+            .foundations
+            .values()
+            .any(|a| a.files.contains_key(path))
+    };
     let conflicts: Vec<ConflictPath> = plan
         .conflicts()
         .map(|c| ConflictPath {
             path: c.path.clone(),
             foundation: c.foundations(),
+            written: written(&c.path),
         })
         .collect();
     if conflicts.is_empty() {
@@ -798,11 +808,12 @@ fn resolve_conflicts(
             continue;
         }
         loop {
-            let pick = prompter.select(
-                &format!("{} changed since scaffold wrote it", change.path),
-                &options,
-                0,
-            )?;
+            let why = if written(&change.path) {
+                "changed since scaffold wrote it"
+            } else {
+                "is already there, not written by scaffold"
+            };
+            let pick = prompter.select(&format!("{} {why}", change.path), &options, 0)?;
             match pick {
                 0 => change.action = Action::Keep,
                 1 => change.action = Action::Overwrite,
