@@ -13,7 +13,7 @@ use crate::blueprint::catalog::{Blueprint, Catalog};
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::render::{self, Extras, RenderedFile};
 use crate::blueprint::source::{self, Fork, SourceKind, SourceRecord};
-use crate::config::Config;
+use crate::config::{Config, Force};
 use crate::detect::Detected;
 use crate::detect::gitlab::{self, TeamPipeline};
 use crate::error::{ConflictPath, Error, Result};
@@ -135,10 +135,13 @@ fn lay(
     } else {
         Purpose::Lay
     };
-    let plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
+    let mut plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
+    check_forced(&plan, &config.force)?;
+    take_theirs(&mut plan, &config.force);
 
     let detected = &assessment.detected;
     print_summary(
+        config,
         &answers,
         &chosen,
         &state,
@@ -159,7 +162,7 @@ fn lay(
         provided: &provided,
         source: fork.as_ref().map(|f| f.record.clone()),
         recovered,
-        next_steps: &rendered.next_steps,
+        new_steps: &rendered.new_steps,
     };
     write(config, fs, plan, prompter, outcome)
 }
@@ -167,6 +170,7 @@ fn lay(
 /// What the run is about: the stack and each foundation (with what an upgrade changes), a stack
 /// scaffold sees but does not build, and a newer tag of the blueprints' source.
 fn print_summary(
+    config: &Config,
     answers: &BTreeMap<String, String>,
     chosen: &[&Blueprint],
     state: &State,
@@ -176,7 +180,7 @@ fn print_summary(
 ) {
     outln!("{}", describe(answers, chosen, state));
     if upgrading {
-        print_changes(chosen, state);
+        print_changes(chosen, state, config.verbose);
     }
     if !detected.unsupported.is_empty() {
         errln!(
@@ -190,8 +194,8 @@ fn print_summary(
 }
 
 /// What a run records besides its plan: the state before, each rendered foundation's record,
-/// the answers and source to remember, whether it recovers a killed run, and the next steps to
-/// print.
+/// the answers and source to remember, whether it recovers a killed run, and the next steps new
+/// to this repo (printed unless the repo already shows them done).
 struct Outcome<'a> {
     state: &'a State,
     records: Vec<(String, Applied)>,
@@ -199,7 +203,7 @@ struct Outcome<'a> {
     provided: &'a answers::Provided,
     source: Option<SourceRecord>,
     recovered: bool,
-    next_steps: &'a [String],
+    new_steps: &'a [(String, String)],
 }
 
 /// Resolves what is left of the plan (refusals, `--force`, conflicts), then applies it and reports,
@@ -215,28 +219,60 @@ fn write(
     if !blocked.is_empty() {
         return Err(Error::Blocked { paths: blocked });
     }
-    if config.force {
-        take_theirs(&mut plan);
-    }
-    resolve_conflicts(&mut plan, config.force, prompter)?;
+    resolve_conflicts(&mut plan, &config.force, prompter)?;
     // The state follows the plan as resolved (a file taken back with --force gets a new record).
     let mut next = next_state(outcome.state, outcome.records, &plan);
     remember_answers(&mut next, outcome.answers, outcome.provided);
     if let Some(source) = outcome.source {
         next.source = Some(source);
     }
+    close_observed_steps(fs, &plan, &mut next);
+    let next_steps = open_texts(&next, outcome.new_steps);
     if !plan.writes_anything() && next == *outcome.state && !outcome.recovered {
         say_nothing_to_do(&plan);
         return Ok(ExitStatus::Success);
     }
     out!("{plan}");
     let done = apply_plan(fs, &plan, &next)?;
-    Ok(report(config, &plan, &done, outcome.next_steps))
+    Ok(report(config, &plan, &done, &next_steps))
+}
+
+/// Marks done every open step whose `done_when` the repo meets once the plan is applied (the
+/// plan's content for the files it writes, the disk for the others).
+fn close_observed_steps(fs: &RepoFs, plan: &Plan, next: &mut State) {
+    for step in next.foundations.values_mut().flat_map(|a| a.steps.values_mut()) {
+        let Some(when) = step.done_when.as_ref().filter(|_| !step.done) else {
+            continue;
+        };
+        let planned = plan
+            .changes
+            .iter()
+            .find(|c| c.path == when.file && c.action.writes());
+        step.done = match planned {
+            Some(change) if change.action == Action::Remove => false,
+            Some(change) => when.holds(Some(&change.new)),
+            None => when.holds_in(fs),
+        };
+    }
+}
+
+/// The texts of the new steps still open, each distinct text once, in order.
+fn open_texts(next: &State, new_steps: &[(String, String)]) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
+    for (foundation, id) in new_steps {
+        let step = next.foundations.get(foundation).and_then(|a| a.steps.get(id));
+        if let Some(step) = step.filter(|s| !s.done)
+            && !texts.contains(&step.text)
+        {
+            texts.push(step.text.clone());
+        }
+    }
+    texts
 }
 
 /// What each upgraded foundation's new versions change, from its CHANGELOG: every version's
-/// points, first lines only.
-fn print_changes(chosen: &[&Blueprint], state: &State) {
+/// points, first lines only, or (`--verbose`) each entry's whole text.
+fn print_changes(chosen: &[&Blueprint], state: &State, verbose: bool) {
     for blueprint in chosen {
         let (Some(applied), Some(text)) = (
             state.foundations.get(&blueprint.manifest.id),
@@ -258,6 +294,13 @@ fn print_changes(chosen: &[&Blueprint], state: &State) {
             applied.version
         );
         for entry in entries {
+            if verbose {
+                outln!("  {}:", entry.version);
+                for line in entry.text.lines() {
+                    outln!("    {line}");
+                }
+                continue;
+            }
             for point in &entry.points {
                 outln!("  {}: {point}", entry.version);
             }
@@ -470,11 +513,11 @@ fn pick_recommended<'c>(
 }
 
 /// What rendering the chosen blueprints gives: their files, the next steps this repo has not
-/// seen yet (all of a new foundation's, the ones a new version adds), and a record per foundation
-/// (its files are filled in once the plan is resolved).
+/// seen yet (all of a new foundation's, the ones a new version adds: foundation and step id), and
+/// a record per foundation (its files are filled in once the plan is resolved).
 struct Rendered {
     files: Vec<RenderedFile>,
-    next_steps: Vec<String>,
+    new_steps: Vec<(String, String)>,
     records: Vec<(String, Applied)>,
 }
 
@@ -521,7 +564,7 @@ fn render(
     drop(render_jobs);
     let mut out = Rendered {
         files: Vec::new(),
-        next_steps: Vec::new(),
+        new_steps: Vec::new(),
         records: Vec::new(),
     };
     for ((blueprint, own, _, date), rendered) in jobs.into_iter().zip(results) {
@@ -529,13 +572,20 @@ fn render(
         let id = &blueprint.manifest.id;
         let previous = state.foundations.get(id).map(|a| &a.steps);
         let mut steps = BTreeMap::new();
-        for (step_id, text) in rendered.next_steps {
-            let seen = previous.and_then(|p| p.get(&step_id));
-            if seen.is_none() && !out.next_steps.contains(&text) {
-                out.next_steps.push(text.clone());
+        for step in rendered.next_steps {
+            let seen = previous.and_then(|p| p.get(&step.id));
+            if seen.is_none() {
+                out.new_steps.push((id.clone(), step.id.clone()));
             }
             let done = seen.is_some_and(|s| s.done);
-            steps.insert(step_id, Step { text, done });
+            steps.insert(
+                step.id,
+                Step {
+                    text: step.text,
+                    done,
+                    done_when: step.done_when,
+                },
+            );
         }
         let adr = rendered
             .files
@@ -735,11 +785,30 @@ fn recommended(
         .collect()
 }
 
-/// `--force`: the blueprint's version of every whole file the team changed or deleted, even when
-/// the blueprint has nothing new for it (the old content is backed up first). Marked blocks and
-/// `once` files stay the team's.
-fn take_theirs(plan: &mut Plan) {
+/// `--force=PATH...`: every path must be a file of this run's plan (it names what it takes back).
+fn check_forced(plan: &Plan, force: &Force) -> Result<()> {
+    let Force::Paths(paths) = force else {
+        return Ok(());
+    };
+    for path in paths {
+        if !plan.changes.iter().any(|c| c.path == *path) {
+            return Err(Error::ForceNotInPlan {
+                path: path.clone(),
+                known: plan.changes.iter().map(|c| c.path.clone()).collect(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `--force`: the blueprint's version of every whole file the team changed or deleted (or of the
+/// paths given), even when the blueprint has nothing new for it (the old content is backed up
+/// first). Marked blocks and `once` files stay the team's.
+fn take_theirs(plan: &mut Plan, force: &Force) {
     for change in &mut plan.changes {
+        if !force.covers(&change.path) {
+            continue;
+        }
         let [part] = change.parts.as_slice() else {
             continue;
         };
@@ -751,19 +820,30 @@ fn take_theirs(plan: &mut Plan) {
             Action::Deleted => Action::Create,
             _ => continue,
         };
-        if change.old.as_deref() != Some(part.content.as_slice()) {
-            change.new.clone_from(&part.content);
+        let new = if change.crlf {
+            plan::to_crlf(&part.content)
+        } else {
+            part.content.clone()
+        };
+        if change.old.as_deref() != Some(new.as_slice()) {
+            change.new = new;
             change.action = action;
         }
     }
 }
 
-/// Conflicts are overwritten with `--force`, decided one by one on a terminal, and refused otherwise.
+/// Conflicts are overwritten with `--force` (those it names), decided one by one on a terminal,
+/// and refused otherwise.
 fn resolve_conflicts(
     plan: &mut Plan,
-    force: bool,
+    force: &Force,
     prompter: Option<&mut dyn Prompter>,
 ) -> Result<()> {
+    for change in &mut plan.changes {
+        if change.action == Action::Conflict && force.covers(&change.path) {
+            change.action = Action::Overwrite;
+        }
+    }
     let conflicts: Vec<ConflictPath> = plan
         .conflicts()
         .map(|c| ConflictPath {
@@ -772,14 +852,6 @@ fn resolve_conflicts(
         })
         .collect();
     if conflicts.is_empty() {
-        return Ok(());
-    }
-    if force {
-        for change in &mut plan.changes {
-            if change.action == Action::Conflict {
-                change.action = Action::Overwrite;
-            }
-        }
         return Ok(());
     }
     let Some(prompter) = prompter else {

@@ -37,7 +37,10 @@ struct NextStep {
     id: String,
     foundation: String,
     text: String,
+    /// Marked done, or the repo shows it done now.
     done: bool,
+    /// Whether the repo can show it done (its `done_when`); else only `scaffold done ID` closes it.
+    seen_in_repo: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -72,11 +75,13 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
             .foundations
             .iter()
             .flat_map(|(foundation, applied)| {
+                let fs = &fs;
                 applied.steps.iter().map(move |(id, step)| NextStep {
                     id: id.clone(),
                     foundation: foundation.clone(),
                     text: step.text.clone(),
-                    done: step.done,
+                    done: step.is_done(fs),
+                    seen_in_repo: step.done_when.is_some(),
                 })
             })
             .collect(),
