@@ -311,11 +311,7 @@ fn print_changes(chosen: &[&Blueprint], state: &State, verbose: bool) {
 /// A run with nothing to write: up to date, or different from the blueprint only where the team
 /// kept or deleted files, which `--force` would take back.
 fn say_nothing_to_do(plan: &Plan) {
-    let theirs = plan
-        .changes
-        .iter()
-        .filter(|c| matches!(c.action, Action::Keep | Action::Deleted))
-        .count();
+    let theirs = plan.changes.iter().filter(|c| forcible(c)).count();
     if theirs == 0 {
         outln!(
             "nothing to do: all {} files are up to date",
@@ -801,18 +797,12 @@ fn check_forced(plan: &Plan, force: &Force) -> Result<()> {
     Ok(())
 }
 
-/// `--force`: the blueprint's version of every whole file the team changed or deleted (or of the
-/// paths given), even when the blueprint has nothing new for it (the old content is backed up
-/// first). Marked blocks and `once` files stay the team's.
+/// `--force`: the blueprint's version of every file or block the team changed or deleted (or of
+/// the paths given), even when the blueprint has nothing new for it (the old content is backed up
+/// first). `once` files stay the team's, and so does a block the team removed.
 fn take_theirs(plan: &mut Plan, force: &Force) {
     for change in &mut plan.changes {
-        if !force.covers(&change.path) {
-            continue;
-        }
-        let [part] = change.parts.as_slice() else {
-            continue;
-        };
-        if part.mode != Mode::File || part.owner == Owner::Once {
+        if !force.covers(&change.path) || !forcible(change) {
             continue;
         }
         let action = match change.action {
@@ -820,14 +810,43 @@ fn take_theirs(plan: &mut Plan, force: &Force) {
             Action::Deleted => Action::Create,
             _ => continue,
         };
+        let Some(new) = blueprint_version(change) else {
+            continue;
+        };
         let new = if change.crlf {
-            plan::to_crlf(&part.content)
+            plan::to_crlf(&new)
         } else {
-            part.content.clone()
+            new
         };
         if change.old.as_deref() != Some(new.as_slice()) {
             change.new = new;
             change.action = action;
+        }
+    }
+}
+
+/// Whether the file differs from the blueprint because of the team in a way `--force` takes back:
+/// kept, deleted or merged, and not a `once` file.
+fn forcible(change: &plan::Change) -> bool {
+    matches!(
+        change.action,
+        Action::Keep | Action::Deleted | Action::Merge | Action::MergeConflict
+    ) && change.parts.iter().all(|p| p.owner != Owner::Once)
+}
+
+/// The file as the blueprint has it, with LF: the whole file, or the team's file with every block
+/// of scaffold's as rendered (`None` when the team's file is not text).
+fn blueprint_version(change: &plan::Change) -> Option<Vec<u8>> {
+    match change.parts.as_slice() {
+        [part] if part.mode == Mode::File => Some(part.content.clone()),
+        parts => {
+            let old = change.old.as_deref().unwrap_or_default();
+            let mut text = String::from_utf8(plan::lf(old).into_owned()).ok()?;
+            for part in parts {
+                let inner = String::from_utf8_lossy(&part.content);
+                text = plan::splice_block(&text, &part.block, &part.comment, &inner).0;
+            }
+            Some(text.into_bytes())
         }
     }
 }
