@@ -686,3 +686,25 @@ fn a_repo_moved_with_its_fork_beside_it_keeps_working_given_the_fork_again() {
     assert_portable(&repo_dir, tmp.path());
     let _ = SEED_NODE;
 }
+
+#[test]
+fn force_takes_back_an_edited_block_and_keeps_the_rest_of_the_file() {
+    let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
+    repo.write(".gitignore", "target/\n");
+    init_from(&repo, &fork);
+    let gitignore = repo.read(".gitignore");
+    let edited = gitignore.replace("*.notes-tmp\n", "*.notes-tmp\n*.ours\n");
+    assert_ne!(edited, gitignore);
+    repo.write(".gitignore", &edited);
+    repo.scaffold(&["upgrade"])
+        .success()
+        .stdout_has("nothing to write: 1 file differs from the blueprint")
+        .never_says("up to date");
+    repo.scaffold(&["upgrade", "--force=.gitignore"])
+        .success()
+        .stdout_has("overwrite  .gitignore");
+    assert_eq!(repo.read(".gitignore"), gitignore, "the block as scaffold wrote it");
+    assert!(gitignore.starts_with("target/\n"), "{gitignore}");
+    repo.scaffold(&["upgrade"]).success().stdout_has("nothing to do");
+}

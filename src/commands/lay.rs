@@ -11,7 +11,7 @@ use crate::apply;
 use crate::assess::Assessment;
 use crate::blueprint::catalog::{Blueprint, Catalog};
 use crate::blueprint::manifest::{Mode, Owner};
-use crate::blueprint::render::{self, Extras, RenderedFile};
+use crate::blueprint::render::{self, Extras, RenderedFile, RenderedStep};
 use crate::blueprint::source::{self, Fork, SourceKind, SourceRecord};
 use crate::config::{Config, Force};
 use crate::detect::Detected;
@@ -62,8 +62,8 @@ pub(crate) fn run(
     })
 }
 
-/// The stages, each a function: state → source → answers → foundations → render → plan →
-/// resolve → apply → report.
+/// The stages, each a function: state → source → answers and foundations → render → plan →
+/// print (dry run), or resolve → apply → report.
 fn lay(
     config: &Config,
     fs: &RepoFs,
@@ -74,26 +74,87 @@ fn lay(
     let upgrading = matches!(selection, Selection::Upgrade { .. });
     let fork = open_source(config, &state, upgrading)?;
     let catalog = Catalog::load(fork.as_ref())?;
-    // Foundations named on the command line, checked before any question is asked.
+    let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
+    let mut terminal = Terminal::new();
+    let asked = ask(
+        config,
+        selection,
+        &provided,
+        &catalog,
+        &state,
+        &mut terminal,
+    )?;
+    let rendered = render_checked(config, fs, &catalog, &asked, &state)?;
+    let ids: Vec<String> = asked.chosen.iter().map(|b| b.manifest.id.clone()).collect();
+    let purpose = if upgrading {
+        Purpose::Upgrade
+    } else {
+        Purpose::Lay
+    };
+    let mut plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
+    check_forced(&plan, &config.force)?;
+    take_theirs(&mut plan, &config.force);
+    print_summary(
+        config,
+        &asked,
+        &state,
+        upgrading,
+        fork.as_ref(),
+    );
+    if config.dry_run {
+        out!("{plan}");
+        out!("{}", plan.diffs());
+        outln!("dry run: nothing was written");
+        return Ok(ExitStatus::Success);
+    }
+    let outcome = Outcome {
+        state: &state,
+        records: rendered.records,
+        answers: &asked.answers,
+        provided: &provided,
+        source: fork.as_ref().map(|f| f.record.clone()),
+        recovered,
+        new_steps: &rendered.new_steps,
+    };
+    write(config, fs, plan, asked.prompter, outcome)
+}
+
+/// What asking gives: the repo's assessment, every answer, the foundations chosen, and the
+/// terminal (if any) for deciding conflicts later.
+struct Asked<'c, 't> {
+    assessment: Assessment,
+    answers: BTreeMap<String, String>,
+    chosen: Vec<&'c Blueprint>,
+    prompter: Option<&'t mut dyn Prompter>,
+}
+
+/// The answers and the foundations: the foundations named are checked before any question is
+/// asked; the common questions, then the choice, then the chosen blueprints' own questions.
+fn ask<'c, 't>(
+    config: &Config,
+    selection: Selection<'_>,
+    provided: &'t answers::Provided,
+    catalog: &'c Catalog,
+    state: &State,
+    terminal: &'t mut Terminal,
+) -> Result<Asked<'c, 't>> {
     let named = match selection {
         Selection::Init { only: Some(ids) } | Selection::Add { ids } => Some(catalog.select(ids)?),
         _ => None,
     };
     if let Selection::Upgrade { ids } = selection {
-        check_applied(&state, ids)?;
+        check_applied(state, ids)?;
     }
     // One reading of the repo serves the defaults and the recommendation (`scaffold assess`).
     let assessment = Assessment::with_state(&config.root, state.clone());
-    let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
-    answers::check_provided(&provided, &questions::common(), &catalog)?;
-    let mut terminal = Terminal::new();
+    answers::check_provided(provided, &questions::common(), catalog)?;
     let mut resolver = Resolver {
-        provided: &provided,
-        recorded: recorded_answers(&state),
+        provided,
+        recorded: recorded_answers(state),
         defaults: defaults(&config.root, &assessment.detected),
         yes: config.yes,
         prompter: if config.interactive {
-            Some(&mut terminal as &mut dyn Prompter)
+            Some(terminal as &mut dyn Prompter)
         } else {
             None
         },
@@ -107,8 +168,8 @@ fn lay(
         config,
         selection,
         named,
-        &catalog,
-        &state,
+        catalog,
+        state,
         &assessment,
         &mut resolver,
     )?;
@@ -120,67 +181,55 @@ fn lay(
     }
     let prompter = resolver.prompter.take();
     let answers = resolver.finish()?;
+    Ok(Asked {
+        assessment,
+        answers,
+        chosen,
+        prompter,
+    })
+}
 
+/// Renders the chosen blueprints with what was detected of the repo, and checks that the team's
+/// `.gitlab-ci.yml` can take their GitLab jobs.
+fn render_checked(
+    config: &Config,
+    fs: &RepoFs,
+    catalog: &Catalog,
+    asked: &Asked<'_, '_>,
+    state: &State,
+) -> Result<Rendered> {
     let mut repo = crate::detect::template_context(
-        &assessment.detected,
-        answers.get("language").map(String::as_str),
+        &asked.assessment.detected,
+        asked.answers.get("language").map(String::as_str),
     );
-    let pipeline = team_pipeline(fs, &state);
+    let pipeline = team_pipeline(fs, state);
     repo["gitlab_ci"] = pipeline.context();
-    let rendered = render(config, fs, &catalog, &chosen, &answers, &state, &repo)?;
-    pipeline.check(&rendered.files)?;
-    let ids: Vec<String> = chosen.iter().map(|b| b.manifest.id.clone()).collect();
-    let purpose = if upgrading {
-        Purpose::Upgrade
-    } else {
-        Purpose::Lay
-    };
-    let mut plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
-    check_forced(&plan, &config.force)?;
-    take_theirs(&mut plan, &config.force);
-
-    let detected = &assessment.detected;
-    print_summary(
+    let rendered = render(
         config,
-        &answers,
-        &chosen,
-        &state,
-        upgrading,
-        detected,
-        fork.as_ref(),
-    );
-    if config.dry_run {
-        out!("{plan}");
-        out!("{}", plan.diffs());
-        outln!("dry run: nothing was written");
-        return Ok(ExitStatus::Success);
-    }
-    let outcome = Outcome {
-        state: &state,
-        records: rendered.records,
-        answers: &answers,
-        provided: &provided,
-        source: fork.as_ref().map(|f| f.record.clone()),
-        recovered,
-        new_steps: &rendered.new_steps,
-    };
-    write(config, fs, plan, prompter, outcome)
+        fs,
+        catalog,
+        &asked.chosen,
+        &asked.answers,
+        state,
+        &repo,
+    )?;
+    pipeline.check(&rendered.files)?;
+    Ok(rendered)
 }
 
 /// What the run is about: the stack and each foundation (with what an upgrade changes), a stack
 /// scaffold sees but does not build, and a newer tag of the blueprints' source.
 fn print_summary(
     config: &Config,
-    answers: &BTreeMap<String, String>,
-    chosen: &[&Blueprint],
+    asked: &Asked<'_, '_>,
     state: &State,
     upgrading: bool,
-    detected: &Detected,
     fork: Option<&Fork>,
 ) {
-    outln!("{}", describe(answers, chosen, state));
+    let detected = &asked.assessment.detected;
+    outln!("{}", describe(&asked.answers, &asked.chosen, state));
     if upgrading {
-        print_changes(chosen, state, config.verbose);
+        print_changes(&asked.chosen, state, config.verbose);
     }
     if !detected.unsupported.is_empty() {
         errln!(
@@ -567,22 +616,7 @@ fn render(
         let rendered = rendered?;
         let id = &blueprint.manifest.id;
         let previous = state.foundations.get(id).map(|a| &a.steps);
-        let mut steps = BTreeMap::new();
-        for step in rendered.next_steps {
-            let seen = previous.and_then(|p| p.get(&step.id));
-            if seen.is_none() {
-                out.new_steps.push((id.clone(), step.id.clone()));
-            }
-            let done = seen.is_some_and(|s| s.done);
-            steps.insert(
-                step.id,
-                Step {
-                    text: step.text,
-                    done,
-                    done_when: step.done_when,
-                },
-            );
-        }
+        let steps = steps_of(id, rendered.next_steps, previous, &mut out.new_steps);
         let adr = rendered
             .files
             .iter()
@@ -603,6 +637,32 @@ fn render(
         out.files.extend(rendered.files);
     }
     Ok(out)
+}
+
+/// A foundation's next steps as recorded: each keeps `done` from its previous record; the ids
+/// this repo has not seen are added to `new_steps`.
+fn steps_of(
+    foundation: &str,
+    rendered: Vec<RenderedStep>,
+    previous: Option<&BTreeMap<String, Step>>,
+    new_steps: &mut Vec<(String, String)>,
+) -> BTreeMap<String, Step> {
+    let mut steps = BTreeMap::new();
+    for step in rendered {
+        let seen = previous.and_then(|p| p.get(&step.id));
+        if seen.is_none() {
+            new_steps.push((foundation.to_owned(), step.id.clone()));
+        }
+        steps.insert(
+            step.id,
+            Step {
+                text: step.text,
+                done: seen.is_some_and(|s| s.done),
+                done_when: step.done_when,
+            },
+        );
+    }
+    steps
 }
 
 /// The state after this run: each rendered foundation's record, with a hash of what it owns in
