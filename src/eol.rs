@@ -121,7 +121,10 @@ mod tests {
         assert!(matches("**/*.md", "a.md"));
         assert!(matches("Makefile", "sub/Makefile"));
         assert!(matches("ci.y?l", "ci.yml"));
-        assert!(!matches("docs", "docs/a.md"), "a folder name is not its files");
+        assert!(
+            !matches("docs", "docs/a.md"),
+            "a folder name is not its files"
+        );
     }
 
     #[test]
@@ -131,7 +134,10 @@ mod tests {
              docs/** text\n",
         );
         assert!(attrs.crlf(".github/workflows/ci.yml"));
-        assert!(attrs.crlf("docs/adr/0001-ci.md"), "`text` alone sets no eol");
+        assert!(
+            attrs.crlf("docs/adr/0001-ci.md"),
+            "`text` alone sets no eol"
+        );
         assert!(!attrs.crlf("ops/deploy/deploy.sh"));
         assert!(!attrs.crlf("logo.png"));
         assert!(!Attributes::parse("*.md text\n").crlf("a.md"));

@@ -97,7 +97,10 @@ pub(crate) enum Error {
     #[error("no next step `{id}`; open steps: {}", if open.is_empty() { "none".to_owned() } else { open.join(", ") })]
     UnknownStep { id: String, open: Vec<String> },
 
-    #[error("`--force={path}`: no file `{path}` in this run{}; give paths from the repository root (`--dry-run` lists this run's files)", did_you_mean_path(path, known))]
+    #[error(
+        "`--force={path}`: no file `{path}` in this run{}; give paths from the repository root (`--dry-run` lists this run's files)",
+        did_you_mean_path(path, known)
+    )]
     ForceNotInPlan { path: String, known: Vec<String> },
 
     #[error(

@@ -248,7 +248,12 @@ impl State {
                 .steps
                 .values()
                 .filter_map(|s| s.done_when.as_ref().map(|w| &w.file));
-            for path in applied.files.keys().chain(applied.adr.iter()).chain(watched) {
+            for path in applied
+                .files
+                .keys()
+                .chain(applied.adr.iter())
+                .chain(watched)
+            {
                 if let Err(reason) = check_path(path) {
                     return Err(corrupt(format!(
                         "foundation `{id}`: path `{path}` {reason}"

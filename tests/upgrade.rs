@@ -181,10 +181,22 @@ fn a_fork_directory_outside_the_repo_must_be_given_again() {
     let fork_dir = std::fs::canonicalize(&fork.dir).unwrap();
     let location = format!(
         "../../{}/fork",
-        fork_dir.parent().unwrap().file_name().unwrap().to_str().unwrap()
+        fork_dir
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
     );
-    assert_eq!(repo_dir.parent().unwrap().parent(), fork_dir.parent().unwrap().parent());
-    assert!(state.contains(&format!("location = \"{location}\"")), "{state}");
+    assert_eq!(
+        repo_dir.parent().unwrap().parent(),
+        fork_dir.parent().unwrap().parent()
+    );
+    assert!(
+        state.contains(&format!("location = \"{location}\"")),
+        "{state}"
+    );
     let refused = format!(
         "error: blueprint source `{location}` recorded in `.scaffold/state.toml` is outside the repository; scaffold reads a recorded directory only inside the repository: give it again with `--source {location}`\n"
     );

@@ -310,7 +310,11 @@ pub(crate) fn check(blueprint: Blueprint, folder: &str) -> Result<Blueprint> {
         }
     }
     for step in &manifest.next_steps {
-        if let Some(problem) = step.done_when.as_ref().and_then(|w| w.problem()) {
+        if let Some(problem) = step
+            .done_when
+            .as_ref()
+            .and_then(crate::steps::DoneWhen::problem)
+        {
             return Err(fail(format!("next step `{}`: {problem}", step.text)));
         }
     }

@@ -13,10 +13,10 @@ use crate::blueprint::limits::{self, CappedOutput, Exceeded, MAX_DEPTH, MAX_OUTP
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::subset;
 use crate::detect;
-use crate::steps::DoneWhen;
 use crate::error::{Error, Result};
 use crate::parallel;
 use crate::questions::stage_rank;
+use crate::steps::DoneWhen;
 
 /// A file as the blueprint wants it, before it is compared with the disk.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -256,7 +256,12 @@ impl Reader<'_> {
                     location: location.to_owned(),
                 });
             }
-            Err(source) => return Err(Error::Read { path: given, source }),
+            Err(source) => {
+                return Err(Error::Read {
+                    path: given,
+                    source,
+                });
+            }
         };
         let Ok(rel) = dir.strip_prefix(&root) else {
             return Err(refuse("is outside the repository"));

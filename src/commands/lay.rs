@@ -94,13 +94,7 @@ fn lay(
     let mut plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
     check_forced(&plan, &config.force)?;
     take_theirs(&mut plan, &config.force);
-    print_summary(
-        config,
-        &asked,
-        &state,
-        upgrading,
-        fork.as_ref(),
-    );
+    print_summary(config, &asked, &state, upgrading, fork.as_ref());
     if config.dry_run {
         out!("{plan}");
         out!("{}", plan.diffs());
@@ -289,7 +283,11 @@ fn write(
 /// Marks done every open step whose `done_when` the repo meets once the plan is applied (the
 /// plan's content for the files it writes, the disk for the others).
 fn close_observed_steps(fs: &RepoFs, plan: &Plan, next: &mut State) {
-    for step in next.foundations.values_mut().flat_map(|a| a.steps.values_mut()) {
+    for step in next
+        .foundations
+        .values_mut()
+        .flat_map(|a| a.steps.values_mut())
+    {
         let Some(when) = step.done_when.as_ref().filter(|_| !step.done) else {
             continue;
         };
@@ -309,7 +307,10 @@ fn close_observed_steps(fs: &RepoFs, plan: &Plan, next: &mut State) {
 fn open_texts(next: &State, new_steps: &[(String, String)]) -> Vec<String> {
     let mut texts: Vec<String> = Vec::new();
     for (foundation, id) in new_steps {
-        let step = next.foundations.get(foundation).and_then(|a| a.steps.get(id));
+        let step = next
+            .foundations
+            .get(foundation)
+            .and_then(|a| a.steps.get(id));
         if let Some(step) = step.filter(|s| !s.done)
             && !texts.contains(&step.text)
         {
