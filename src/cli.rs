@@ -35,6 +35,8 @@ Examples:
   scaffold init --yes --set language=node --set code_owner=@acme/platform
   scaffold init --stage series-a --only ci,staging-parity --dry-run
   scaffold init --answers scaffold-answers.toml --yes
+  scaffold init --force                           take back every file you changed or deleted
+  scaffold init --force=.github/dependabot.yml    only that one
 
 ", exit_codes!()))]
     Init(InitArgs),
@@ -57,6 +59,8 @@ Examples:
   scaffold upgrade ci --set production_branch=release
   scaffold upgrade --stage series-a               re-plan for a new stage
   scaffold upgrade --ref v2.1.0                   a fork's newer tag
+  scaffold upgrade -v                             with the whole CHANGELOG of each new version
+  scaffold upgrade --force=.github/dependabot.yml take the blueprint's version of that file only
 
 Edited files are merged three ways (base: what scaffold wrote last time). Overlapping changes are
 written with conflict markers, listed, and the exit code is 1.
@@ -125,10 +129,17 @@ pub(crate) struct CommonArgs {
     #[arg(long)]
     pub(crate) dry_run: bool,
 
-    /// Overwrite files changed since scaffold wrote them (the old content is saved under
-    /// .scaffold/backup/); on upgrade, take the blueprint's version instead of merging
-    #[arg(long)]
-    pub(crate) force: bool,
+    /// Take the blueprint's version of files you changed or deleted (yours is saved under
+    /// .scaffold/backup/ first); on upgrade, instead of merging. `--force=PATH` (repeatable, path
+    /// from the repository root) takes back only those files
+    #[arg(
+        long,
+        value_name = "PATH",
+        num_args = 0..=1,
+        require_equals = true,
+        action = clap::ArgAction::Append
+    )]
+    pub(crate) force: Option<Vec<String>>,
 
     /// Blueprints from a fork: a directory laid out like `blueprints/`, or a git URL (https, ssh,
     /// git, file) or repository. Recorded, so later runs use it without the flag; a directory
@@ -178,6 +189,10 @@ pub(crate) struct UpgradeArgs {
     /// Foundations to upgrade (default: every applied one)
     #[arg(value_name = "FOUNDATION")]
     pub(crate) foundations: Vec<String>,
+
+    /// Print the whole CHANGELOG entry of every new version, not only its points' first lines
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -294,5 +309,35 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         super::Cli::command().debug_assert();
+    }
+
+    /// `--force` alone takes back every file; `--force=PATH` only those; a word after a bare
+    /// `--force` is never taken for a path (`upgrade --force ci` upgrades `ci`, forcing all).
+    #[test]
+    fn force_takes_paths_only_after_an_equals_sign() {
+        use clap::Parser;
+        let upgrade = |args: &[&str]| {
+            let mut argv = vec!["scaffold", "upgrade"];
+            argv.extend_from_slice(args);
+            match super::Cli::try_parse_from(argv).unwrap().command {
+                super::Command::Upgrade(a) => (a.common.force, a.foundations),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(upgrade(&[]), (None, vec![]));
+        assert_eq!(upgrade(&["--force"]), (Some(vec![]), vec![]));
+        assert_eq!(
+            upgrade(&["--force", "ci"]),
+            (Some(vec![]), vec!["ci".to_owned()])
+        );
+        assert_eq!(
+            upgrade(&["--force=a.yml", "--force=b/c.md", "ci"]),
+            (
+                Some(vec!["a.yml".to_owned(), "b/c.md".to_owned()]),
+                vec!["ci".to_owned()]
+            )
+        );
+        let init = super::Cli::try_parse_from(["scaffold", "init", "--force", "ci"]);
+        assert!(init.is_err(), "init takes no positional: `ci` is an error");
     }
 }

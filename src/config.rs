@@ -80,6 +80,43 @@ fn discover(cwd: &Path) -> Root {
     }
 }
 
+/// Which files `--force` takes back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Force {
+    /// No `--force`: the team's changes are kept, merged or asked about.
+    #[default]
+    No,
+    /// `--force`: every file.
+    All,
+    /// `--force=PATH...`: these paths, from the repository root.
+    Paths(Vec<String>),
+}
+
+impl Force {
+    /// From clap's `--force[=PATH]...`: absent, bare, or with paths (`./` at the start dropped).
+    pub(crate) fn from_flag(flag: Option<&[String]>) -> Force {
+        match flag {
+            None => Force::No,
+            Some([]) => Force::All,
+            Some(paths) => Force::Paths(
+                paths
+                    .iter()
+                    .map(|p| p.trim_start_matches("./").to_owned())
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Whether `--force` takes back the file at `path`.
+    pub(crate) fn covers(&self, path: &str) -> bool {
+        match self {
+            Force::No => false,
+            Force::All => true,
+            Force::Paths(paths) => paths.iter().any(|p| p == path),
+        }
+    }
+}
+
 /// What `init` and `add` need to know about how they were called.
 // Independent switches, each named after its flag: clearer as bools than as a state enum.
 #[allow(clippy::struct_excessive_bools)]
@@ -95,8 +132,10 @@ pub(crate) struct Config {
     pub(crate) yes: bool,
     /// `--dry-run`: print the plan, write nothing.
     pub(crate) dry_run: bool,
-    /// `--force`: overwrite conflicts after backing them up.
-    pub(crate) force: bool,
+    /// `upgrade --verbose`: the whole CHANGELOG entries.
+    pub(crate) verbose: bool,
+    /// `--force`: take the blueprint's version (after a backup) of every file, or of some.
+    pub(crate) force: Force,
     /// `--set` pairs, in order.
     pub(crate) sets: Vec<(String, String)>,
     /// `--answers FILE`.
@@ -219,7 +258,8 @@ impl Config {
             interactive,
             yes: args.yes,
             dry_run: args.dry_run,
-            force: args.force,
+            verbose: false,
+            force: Force::from_flag(args.force.as_deref()),
             sets,
             answers_file: args.answers.clone(),
             source: args.source.clone(),
@@ -246,7 +286,7 @@ mod tests {
             answers: None,
             yes: false,
             dry_run: false,
-            force: false,
+            force: None,
             source: None,
             reference: None,
         }

@@ -101,6 +101,17 @@ pub(crate) enum Error {
     #[error("no next step `{id}`; open steps: {}", if open.is_empty() { "none".to_owned() } else { open.join(", ") })]
     UnknownStep { id: String, open: Vec<String> },
 
+    #[error(
+        "`--force={path}`: no file `{path}` in this run{}; give paths from the repository root (`--dry-run` lists this run's files)",
+        did_you_mean_path(path, known)
+    )]
+    ForceNotInPlan { path: String, known: Vec<String> },
+
+    #[error(
+        "blueprint source `{location}` recorded in `.scaffold/state.toml` is not there any more (moved or deleted?); give its new place with `--source DIR`"
+    )]
+    RecordedSourceMissing { location: String },
+
     #[error("no foundation selected; choose some with --only ID,ID (available: {})", known.join(", "))]
     NothingSelected { known: Vec<String> },
 
@@ -315,6 +326,21 @@ pub(crate) fn did_you_mean(given: &str, known: &[String]) -> String {
         .unwrap_or_default()
 }
 
+/// As `did_you_mean`, and for a path given without its folders (`dependabot.yml`), the one known
+/// path that ends with it.
+fn did_you_mean_path(given: &str, known: &[String]) -> String {
+    let close = did_you_mean(given, known);
+    if !close.is_empty() {
+        return close;
+    }
+    let suffix = format!("/{given}");
+    let mut ending = known.iter().filter(|k| k.ends_with(&suffix));
+    match (ending.next(), ending.next()) {
+        (Some(k), None) => format!(" (did you mean `{k}`?)"),
+        _ => String::new(),
+    }
+}
+
 /// A conflicting path and the foundation that wants to write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ConflictPath {
@@ -358,6 +384,8 @@ impl Error {
             | Error::EnvValue { .. }
             | Error::Unfit { .. }
             | Error::UnknownStep { .. }
+            | Error::ForceNotInPlan { .. }
+            | Error::RecordedSourceMissing { .. }
             | Error::OutsideRepo { .. }
             | Error::Unreadable { .. }
             | Error::RecordedSourceOutside { .. }
@@ -406,5 +434,20 @@ mod tests {
             did_you_mean("stagign-parity", &known),
             " (did you mean `staging-parity`?)"
         );
+        let paths = vec![
+            ".github/dependabot.yml".to_owned(),
+            ".github/workflows/ci.yml".to_owned(),
+            "docs/ci.yml".to_owned(),
+        ];
+        assert_eq!(
+            did_you_mean_path(".github/dependabt.yml", &paths),
+            " (did you mean `.github/dependabot.yml`?)"
+        );
+        assert_eq!(
+            did_you_mean_path("dependabot.yml", &paths),
+            " (did you mean `.github/dependabot.yml`?)"
+        );
+        assert_eq!(did_you_mean_path("ci.yml", &paths), "", "two end with it");
+        assert_eq!(did_you_mean_path("README.md", &paths), "");
     }
 }

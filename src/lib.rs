@@ -14,6 +14,7 @@ mod cli;
 mod commands;
 mod config;
 mod detect;
+mod eol;
 mod error;
 mod exit;
 mod fs;
@@ -26,6 +27,7 @@ mod plan;
 mod prompt;
 mod questions;
 mod state;
+mod steps;
 #[cfg(test)]
 mod testutil;
 

@@ -8,6 +8,7 @@ use std::fmt;
 use crate::blueprint::manifest::{Mode, Owner};
 use crate::blueprint::render::RenderedFile;
 use crate::blueprint::render::with_stable_header;
+use crate::eol::Attributes;
 use crate::error::{Error, Result};
 use crate::fs::{Blocker, FILE_CAP, Found, RepoFs};
 use crate::state::{self, FileRecord, State, hash};
@@ -94,6 +95,8 @@ pub(crate) struct Change {
     pub(crate) parts: Vec<RenderedFile>,
     /// For a file the new render no longer has: the foundation that had it.
     pub(crate) dropped_by: Option<String>,
+    /// Whether it is written with CRLF: the line ending it has, else `.gitattributes`'s.
+    pub(crate) crlf: bool,
 }
 
 impl Change {
@@ -134,6 +137,7 @@ impl Plan {
         for file in files {
             by_path.entry(file.path.clone()).or_default().push(file);
         }
+        let attributes = Attributes::read(fs);
         let mut changes = Vec::new();
         for (path, parts) in &by_path {
             if parts.len() > 1 && parts.iter().any(|p| p.mode == Mode::File) {
@@ -149,6 +153,7 @@ impl Plan {
                 path,
                 state,
                 purpose,
+                crlf: line_ending(old.as_deref(), path, &attributes),
             };
             let (new, action) = match blocker {
                 Some(blocker) => (Vec::new(), Action::Blocked(blocker)),
@@ -163,6 +168,7 @@ impl Plan {
                 new,
                 parts: parts.clone(),
                 dropped_by: None,
+                crlf: ctx.crlf,
             });
         }
         // Files the new render dropped: removed when the team did not change them.
@@ -189,6 +195,7 @@ impl Plan {
                     new: Vec::new(),
                     parts: Vec::new(),
                     dropped_by: Some(id.clone()),
+                    crlf: false,
                 });
             }
         }
@@ -261,6 +268,17 @@ struct FileContext<'a> {
     path: &'a str,
     state: &'a State,
     purpose: Purpose,
+    /// Written with CRLF (see `line_ending`).
+    crlf: bool,
+}
+
+/// Whether the file at `path` is written with CRLF: as its own lines end, when it has any; else
+/// as `.gitattributes` says for it; else LF.
+fn line_ending(old: Option<&[u8]>, path: &str, attributes: &Attributes) -> bool {
+    match old {
+        Some(old) if old.contains(&b'\n') => uses_crlf(old),
+        _ => attributes.crlf(path),
+    }
 }
 
 impl FileContext<'_> {
@@ -309,7 +327,7 @@ impl FileContext<'_> {
     /// hashes and merges see LF.
     fn whole(&self, part: &RenderedFile, old: Option<&[u8]>) -> (Vec<u8>, Action) {
         let record = self.record(&part.foundation);
-        let crlf = old.is_some_and(uses_crlf);
+        let crlf = self.crlf;
         let new = if crlf {
             to_crlf(&part.content)
         } else {
@@ -358,7 +376,7 @@ impl FileContext<'_> {
 
     /// A file in which each foundation owns a marked block.
     fn blocks(&self, parts: &[RenderedFile], old: Option<&[u8]>) -> (Vec<u8>, Action) {
-        let crlf = old.is_some_and(uses_crlf);
+        let crlf = self.crlf;
         let mut text = match old.map(|old| String::from_utf8(lf(old).into_owned())) {
             None => String::new(),
             Some(Ok(text)) => text,

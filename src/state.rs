@@ -69,9 +69,19 @@ pub(crate) struct Applied {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Step {
     pub(crate) text: String,
-    /// Marked done with `scaffold done ID`.
+    /// Marked done with `scaffold done ID`, or seen done in the repo by a run.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) done: bool,
+    /// What in the repo shows it done (none: only `scaffold done ID` closes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) done_when: Option<crate::steps::DoneWhen>,
+}
+
+impl Step {
+    /// Done: marked so, or the repo shows it now.
+    pub(crate) fn is_done(&self, fs: &RepoFs) -> bool {
+        self.done || self.done_when.as_ref().is_some_and(|w| w.holds_in(fs))
+    }
 }
 
 /// What scaffold wrote to one file.
@@ -234,7 +244,16 @@ impl State {
         }
         // Recorded paths are acted on (read, merged, removed): each must stay inside the repo.
         for (id, applied) in &state.foundations {
-            for path in applied.files.keys().chain(applied.adr.iter()) {
+            let watched = applied
+                .steps
+                .values()
+                .filter_map(|s| s.done_when.as_ref().map(|w| &w.file));
+            for path in applied
+                .files
+                .keys()
+                .chain(applied.adr.iter())
+                .chain(watched)
+            {
                 if let Err(reason) = check_path(path) {
                     return Err(corrupt(format!(
                         "foundation `{id}`: path `{path}` {reason}"
@@ -381,13 +400,28 @@ mod tests {
                         block: None,
                     },
                 )]),
-                steps: BTreeMap::from([(
-                    "ci-protect-the-branch".into(),
-                    Step {
-                        text: "Protect `main`".into(),
-                        done: true,
-                    },
-                )]),
+                steps: BTreeMap::from([
+                    (
+                        "ci-protect-the-branch".into(),
+                        Step {
+                            text: "Protect `main`".into(),
+                            done: true,
+                            done_when: None,
+                        },
+                    ),
+                    (
+                        "ci-add-a-dockerfile".into(),
+                        Step {
+                            text: "Add a Dockerfile".into(),
+                            done: false,
+                            done_when: Some(crate::steps::DoneWhen {
+                                file: "Dockerfile".into(),
+                                contains: None,
+                                absent: Some("TODO".into()),
+                            }),
+                        },
+                    ),
+                ]),
             },
         );
         let text = state.to_toml(Path::new(".scaffold/state.toml")).unwrap();

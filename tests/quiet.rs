@@ -1,8 +1,13 @@
-//! Upgrades that stay quiet: the header names no version, so a release that changes one line
-//! changes that line only; a file written by an older scaffold (whose header named the version)
-//! merges without a conflict from the header; a CRLF checkout is unchanged and stays CRLF.
+//! Upgrades that stay quiet and travel: the header names no version, so a release that changes one
+//! line changes that line only; a file written by an older scaffold (whose header named the
+//! version) merges without a conflict from the header; a CRLF checkout is unchanged and stays CRLF;
+//! new files take the line ending `.gitattributes` asks for; next steps stay listed until done, and
+//! close by themselves when the repo shows them done; `--force` takes back all or named files; a
+//! repo and its fork moved elsewhere keep working, and the state names nothing of the machine.
 
-use crate::support::Repo;
+use std::path::Path;
+
+use crate::support::{Repo, SEED_GO, init_all_args, scaffold_at};
 use crate::upgrade::{Fork, init_from};
 
 /// The header scaffold 0.1 wrote, with the version in it.
@@ -217,4 +222,538 @@ fn force_takes_back_a_deleted_file_and_records_it_as_scaffold_wrote_it() {
         .stdout_has("unchanged  .github/dependabot.yml")
         .never_says("modified");
     repo.scaffold(&init).success().stdout_has("nothing to do");
+}
+
+/// `init --yes --only ci` for a seed Go service on GitHub, then `extra`.
+fn init_ci<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["init", "--yes", "--only", "ci"];
+    args.extend_from_slice(&SEED_GO);
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn a_release_that_changes_only_the_header_is_quiet() {
+    let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
+    init_from(&repo, &fork);
+    // Written by an older scaffold: the versioned header in both files and their bases; the team
+    // edited the notes below it, and left the ADR alone.
+    for path in ["docs/notes.md", ".scaffold/base/notes/docs/notes.md"] {
+        let text = repo.read(path).replace(HEADER, OLD_HEADER);
+        repo.write(path, &text);
+    }
+    // As the old scaffold recorded it: the hash of the old-header text it wrote.
+    let sha = |text: &str| {
+        use sha2::Digest;
+        use std::fmt::Write as _;
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .fold(String::new(), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
+    };
+    let written = repo.read("docs/notes.md");
+    let state = repo
+        .read(".scaffold/state.toml")
+        .replace(&sha(&written.replace(OLD_HEADER, HEADER)), &sha(&written));
+    repo.write(".scaffold/state.toml", &state);
+    let edited = written.replace("line 5\n", "line 5, ours\n");
+    repo.write("docs/notes.md", &edited);
+    fork.bump("1.0.1");
+    let run = repo.scaffold(&["upgrade"]);
+    run.success()
+        .stdout_has("merge      docs/notes.md")
+        .never_says("conflict")
+        .never_says("kept");
+    let notes = repo.read("docs/notes.md");
+    assert_eq!(
+        notes,
+        edited.replace(OLD_HEADER, HEADER),
+        "only the header changed, the team's line stayed"
+    );
+    repo.scaffold(&["status"])
+        .success()
+        .stdout_has("notes 1.0.1 (up to date");
+    repo.scaffold(&["upgrade"]).success().stdout_has(
+        "nothing to write: 1 file differs from the blueprint because you changed or deleted it",
+    );
+}
+
+#[test]
+fn a_full_crlf_copy_of_a_generated_repo_is_unchanged_and_upgrades_cleanly() {
+    let repo = Repo::new();
+    repo.scaffold(&init_all_args(&[])).success();
+    let before = repo.scaffold(&["status"]);
+    before.success();
+    // Every file scaffold wrote, as Git for Windows checks it out (the state and bases stay LF,
+    // as git would store them with `* text=auto`).
+    let mut converted = 0;
+    for path in repo.files() {
+        if path.starts_with(".scaffold/") {
+            continue;
+        }
+        let text = repo.read(&path);
+        let crlf = text.replace('\n', "\r\n");
+        if crlf != text {
+            converted += 1;
+        }
+        std::fs::write(repo.path().join(&path), crlf).unwrap();
+    }
+    assert!(converted > 20, "{converted} files converted");
+    let after = repo.scaffold(&["status"]);
+    after.success().never_says("modified").never_says("deleted");
+    assert_eq!(
+        after.stdout, before.stdout,
+        "status reads a CRLF copy as unchanged"
+    );
+    repo.scaffold(&init_all_args(&[]))
+        .success()
+        .stdout_has("nothing to do");
+    let upgrade = repo.scaffold(&["upgrade"]);
+    upgrade
+        .success()
+        .stdout_has("nothing to do")
+        .never_says("conflict")
+        .never_says("kept");
+    for path in repo.files() {
+        if !path.starts_with(".scaffold/") {
+            let text = repo.read(&path);
+            assert!(
+                !text.replace("\r\n", "").contains('\n'),
+                "{path} still CRLF throughout"
+            );
+        }
+    }
+}
+
+#[test]
+fn new_files_take_the_line_ending_gitattributes_asks_for() {
+    let repo = Repo::new();
+    repo.write(
+        ".gitattributes",
+        "# Windows team\n* text=auto eol=crlf\n*.sh text eol=lf\n*.png binary\n",
+    );
+    // A file the team already has keeps its own ending whatever the attributes say.
+    repo.write(".gitignore", "target/\n");
+    repo.scaffold(&init_all_args(&[])).success();
+    let crlf = |path: &str| {
+        let text = repo.read(path);
+        assert!(text.contains('\n'), "{path}");
+        !text.replace("\r\n", "").contains('\n')
+    };
+    for path in [
+        ".github/workflows/ci.yml",
+        ".github/dependabot.yml",
+        ".sops.yaml",
+        "docs/adr/0001-ci-cd-pipeline.md",
+    ] {
+        assert!(crlf(path), "{path} is CRLF");
+    }
+    for path in ["ops/deploy/deploy.sh", "ops/backup/backup.sh"] {
+        assert!(
+            !repo.read(path).contains('\r'),
+            "{path} is LF (*.sh eol=lf)"
+        );
+    }
+    assert!(
+        !repo.read(".gitignore").contains('\r'),
+        "the team's LF file stays LF"
+    );
+    repo.scaffold(&["status"]).success().never_says("modified");
+    repo.scaffold(&init_all_args(&[]))
+        .success()
+        .stdout_has("nothing to do");
+    // Without attributes, LF.
+    let plain = Repo::new();
+    plain.scaffold(&init_ci(&[])).success();
+    assert!(!plain.read(".github/workflows/ci.yml").contains('\r'));
+}
+
+#[test]
+fn next_steps_close_when_the_repo_shows_them_done() {
+    let repo = Repo::new();
+    let mut init = vec!["init", "--yes", "--only", "ci,secrets-rbac"];
+    init.extend_from_slice(&SEED_GO);
+    init.extend_from_slice(&[
+        "--set",
+        "code_owner=@acme/platform",
+        "--set",
+        "repository=acme/demo",
+    ]);
+    // A Dockerfile the team already has: that step is never printed, and is done.
+    repo.write("Dockerfile", "FROM scratch\n");
+    let first = repo.scaffold(&init);
+    first
+        .success()
+        .stdout_has("Fill in ops/deploy/deploy.sh")
+        .stdout_has("Create one age key pair per environment")
+        .never_says("Add a Dockerfile");
+    let open = || {
+        let json: serde_json::Value =
+            serde_json::from_str(&repo.scaffold(&["status", "--json"]).stdout).unwrap();
+        json["next_steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["done"] == false)
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let has = |ids: &[String], id: &str| ids.iter().any(|i| i == id);
+    let ids = open();
+    assert!(!has(&ids, "ci-add-a-dockerfile-at"), "{ids:?}");
+    for id in [
+        "ci-fill-in-ops-deploy",
+        "secrets-rbac-create-one-age-key",
+        "secrets-rbac-create-one-age-key-2",
+        "ci-protect-production-branch-settings",
+    ] {
+        assert!(has(&ids, id), "{id} open: {ids:?}");
+    }
+    // The team puts the staging key in .sops.yaml and fills in deploy.sh.
+    let sops = repo.read(".sops.yaml").replace(
+        "age: \"REPLACE-ME-staging-age-recipient\"",
+        "age: \"age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq\"",
+    );
+    repo.write(".sops.yaml", &sops);
+    let deploy = repo
+        .read("ops/deploy/deploy.sh")
+        .replace(
+            "echo \"deploy.sh: no deploy configured yet",
+            "echo \"deploying",
+        )
+        .replace("\nexit 1\n", "\n");
+    repo.write("ops/deploy/deploy.sh", &deploy);
+    let ids = open();
+    assert!(!has(&ids, "secrets-rbac-create-one-age-key"), "{ids:?}");
+    assert!(!has(&ids, "ci-fill-in-ops-deploy"), "{ids:?}");
+    assert!(
+        has(&ids, "secrets-rbac-create-one-age-key-2"),
+        "production still open"
+    );
+    assert!(
+        has(&ids, "ci-protect-production-branch-settings"),
+        "outside the repo: open"
+    );
+    repo.scaffold(&["status"])
+        .success()
+        .never_says("ci-fill-in-ops-deploy:")
+        .stdout_has("secrets-rbac-create-one-age-key-2:");
+    // A run records what it sees: removing the Dockerfile later does not reopen the step.
+    repo.scaffold(&["upgrade"])
+        .success()
+        .never_says("next steps:");
+    let state: toml::Value = repo.read(".scaffold/state.toml").parse().unwrap();
+    let step = &state["foundations"]["ci"]["steps"]["ci-add-a-dockerfile-at"];
+    assert_eq!(step["done"].as_bool(), Some(true), "{step}");
+    assert_eq!(
+        step["done_when"]["file"].as_str(),
+        Some("Dockerfile"),
+        "{step}"
+    );
+    std::fs::remove_file(repo.path().join("Dockerfile")).unwrap();
+    assert!(!has(&open(), "ci-add-a-dockerfile-at"));
+    // A step outside the repo still takes `scaffold done`.
+    repo.scaffold(&["done", "ci-protect-production-branch-settings"])
+        .success();
+    assert!(!has(&open(), "ci-protect-production-branch-settings"));
+}
+
+#[test]
+fn a_version_that_adds_a_step_prints_it_once_and_the_repo_closes_it() {
+    let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
+    init_from(&repo, &fork);
+    let manifest = fork.read("notes/blueprint.toml");
+    fork.write(
+        "notes/blueprint.toml",
+        &format!(
+            "{manifest}\n[[next_steps]]\nid = \"notes-runbook\"\ntext = \"Fill in docs/runbook.md\"\n\
+             done_when = {{ file = \"docs/runbook.md\", absent = \"(fill me in)\" }}\n"
+        ),
+    );
+    fork.bump("1.0.1");
+    repo.scaffold(&["upgrade"])
+        .success()
+        .stdout_has("next steps:\n  1. Fill in docs/runbook.md\n");
+    repo.scaffold(&["status"])
+        .success()
+        .stdout_has("  notes-runbook: Fill in docs/runbook.md\n");
+    repo.write(
+        "docs/runbook.md",
+        "# Runbook\n\nRestart with `make restart`.\n",
+    );
+    repo.scaffold(&["status"])
+        .success()
+        .never_says("notes-runbook");
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.scaffold(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(
+        json["next_steps"][0],
+        serde_json::json!({
+            "id": "notes-runbook",
+            "foundation": "notes",
+            "text": "Fill in docs/runbook.md",
+            "done": true,
+            "seen_in_repo": true,
+        })
+    );
+    fork.bump("1.0.2");
+    repo.scaffold(&["upgrade"])
+        .success()
+        .never_says("next steps:");
+}
+
+#[test]
+fn upgrade_verbose_prints_the_whole_changelog_entries() {
+    let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
+    init_from(&repo, &fork);
+    fork.to_v2();
+    fork.write(
+        "notes/CHANGELOG.md",
+        "# Changelog\n\n## 1.1.0\n\n- Line 2 reads better.\n- Asks for the team's chat channel;\n  writes it to docs/new.md.\n\nAction: answer `channel`.\n\n## 1.0.1\n\n- A typo.\n\n## 1.0.0\n\n- First.\n",
+    );
+    for flag in ["-v", "--verbose"] {
+        let run = repo.scaffold(&["upgrade", flag, "--dry-run", "--set", "channel=#team"]);
+        run.success().stdout_has(
+            "changes in notes since 1.0.0:\n  1.1.0:\n    - Line 2 reads better.\n    - Asks for the team's chat channel;\n      writes it to docs/new.md.\n    \n    Action: answer `channel`.\n  1.0.1:\n    - A typo.\n",
+        );
+        run.never_says("First.");
+    }
+    // Without it, the points' first lines only.
+    let run = repo.scaffold(&["upgrade", "--dry-run", "--set", "channel=#team"]);
+    run.success()
+        .stdout_has("  1.1.0: Asks for the team's chat channel;\n")
+        .never_says("writes it to docs/new.md")
+        .never_says("Action: answer");
+}
+
+#[test]
+fn force_takes_back_a_kept_file_and_without_it_the_run_says_how_many_differ() {
+    let repo = Repo::new();
+    let init = init_ci(&[]);
+    repo.scaffold(&init).success();
+    // The team edits two files the blueprint has nothing new for, and deletes a third.
+    let ours = "# ours\nversion: 2\nupdates: []\n";
+    repo.write(".github/dependabot.yml", ours);
+    let workflow = repo.read(".github/workflows/ci.yml");
+    repo.write(".github/workflows/ci.yml", &format!("{workflow}# ours\n"));
+    std::fs::remove_file(repo.path().join("ops/deploy/deploy.sh")).unwrap();
+    std::fs::remove_file(repo.path().join(".github/workflows/deploy.yml")).unwrap();
+    for args in [init.clone(), vec!["upgrade"]] {
+        repo.scaffold(&args)
+            .success()
+            .stdout_has("nothing to write: 3 files differ from the blueprint because you changed or deleted them; `--force` takes scaffold's version")
+            .never_says("deploy.sh")
+            .never_says("up to date");
+    }
+    // deploy.sh is the team's once written: --force leaves it.
+    let mut force = init.clone();
+    force.push("--force");
+    repo.scaffold(&force)
+        .success()
+        .stdout_has("overwrite  .github/dependabot.yml")
+        .stdout_has("overwrite  .github/workflows/ci.yml")
+        .stdout_has("create     .github/workflows/deploy.yml")
+        .stdout_has("saved your previous version as .scaffold/backup/");
+    assert!(
+        !repo.exists("ops/deploy/deploy.sh"),
+        "a `once` file stays the team's"
+    );
+    assert_ne!(repo.read(".github/dependabot.yml"), ours);
+    repo.scaffold(&["status"]).success().never_says("modified");
+    repo.scaffold(&init)
+        .success()
+        .stdout_has("nothing to do: all");
+}
+
+#[test]
+fn force_with_paths_takes_back_only_those_files() {
+    let repo = Repo::new();
+    let init = init_ci(&[]);
+    repo.scaffold(&init).success();
+    let ours = "# ours\nversion: 2\nupdates: []\n";
+    repo.write(".github/dependabot.yml", ours);
+    std::fs::remove_file(repo.path().join(".github/workflows/deploy.yml")).unwrap();
+    // A path not in the run: exit 2, named, with the path it looks like; nothing written.
+    let before = repo.fingerprint();
+    let mut typo = init.clone();
+    typo.push("--force=dependabot.yml");
+    repo.scaffold(&typo).code(2).stderr_is(
+        "error: `--force=dependabot.yml`: no file `dependabot.yml` in this run (did you mean `.github/dependabot.yml`?); give paths from the repository root (`--dry-run` lists this run's files)\n",
+    );
+    repo.scaffold(&["upgrade", "--force=README.md"])
+        .code(2)
+        .stderr_has("error: `--force=README.md`: no file `README.md` in this run; give paths");
+    assert_eq!(repo.fingerprint(), before, "nothing written");
+    // Only the named file is taken back; the deleted one stays deleted.
+    let mut one = init.clone();
+    one.push("--force=./.github/workflows/deploy.yml");
+    repo.scaffold(&one)
+        .success()
+        .stdout_has("create     .github/workflows/deploy.yml")
+        .never_says("overwrite");
+    assert_eq!(repo.read(".github/dependabot.yml"), ours);
+    repo.scaffold(&["upgrade", "ci", "--force=.github/dependabot.yml"])
+        .success()
+        .stdout_has("overwrite  .github/dependabot.yml");
+    repo.scaffold(&["status"]).success().never_says("modified");
+}
+
+/// Every string in the state, for checks that it names nothing of the machine.
+fn strings(value: &toml::Value, out: &mut Vec<String>) {
+    match value {
+        toml::Value::String(s) => out.push(s.clone()),
+        toml::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        toml::Value::Table(table) => table.iter().for_each(|(k, v)| {
+            out.push(k.clone());
+            strings(v, out);
+        }),
+        _ => {}
+    }
+}
+
+/// The state names nothing of this machine: no absolute path, not where the test runs, not home.
+fn assert_portable(repo_dir: &Path, tmp: &Path) {
+    let text = std::fs::read_to_string(repo_dir.join(".scaffold/state.toml")).unwrap();
+    let mut all = Vec::new();
+    strings(&text.parse::<toml::Value>().unwrap(), &mut all);
+    let home = std::env::var("HOME").unwrap_or_default();
+    let tmp = tmp.to_string_lossy();
+    for s in &all {
+        assert!(!s.starts_with('/'), "absolute path `{s}` in state");
+        assert!(!s.contains(tmp.as_ref()), "`{s}` names the test folder");
+        assert!(
+            home.len() < 2 || !s.contains(&home),
+            "`{s}` names the home folder"
+        );
+    }
+    if let Ok(user) = std::env::var("USER")
+        && user.len() >= 3
+    {
+        assert!(
+            !text.contains(&format!("/{user}")),
+            "state names the user: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_repo_moved_with_its_fork_inside_keeps_working_and_a_missing_fork_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first/demo");
+    std::fs::create_dir_all(&first).unwrap();
+    crate::support::git_init(&first);
+    let fork = Fork::v1_at_dir(first.join("blueprints"));
+    let mut init = vec!["init", "--yes", "--only", "notes", "--source", "blueprints"];
+    init.extend_from_slice(&SEED_GO);
+    scaffold_at(&first, &init).success();
+    assert_portable(&first, tmp.path());
+    drop(fork);
+    // Moved, fork and all.
+    let moved = tmp.path().join("elsewhere/renamed");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(&first, &moved).unwrap();
+    let fork = Fork::v1_at_dir(moved.join("blueprints"));
+    scaffold_at(&moved, &["status", "--check"])
+        .success()
+        .stdout_has("unchanged  docs/notes.md");
+    let mut add = vec!["add", "ci", "--yes"];
+    add.extend_from_slice(&SEED_GO);
+    scaffold_at(&moved, &add)
+        .success()
+        .stdout_has("create     .github/workflows/ci.yml");
+    fork.to_v2();
+    scaffold_at(&moved, &["upgrade", "notes", "--set", "channel=#team"])
+        .success()
+        .stdout_has("update     docs/notes.md");
+    assert_portable(&moved, tmp.path());
+    // The fork gone: every command that reads it names the recorded path and `--source`.
+    std::fs::remove_dir_all(moved.join("blueprints")).unwrap();
+    let missing = "error: blueprint source `blueprints` recorded in `.scaffold/state.toml` is not there any more (moved or deleted?); give its new place with `--source DIR`\n";
+    for args in [&["status"][..], &["upgrade"], &["add", "backup-restore"]] {
+        scaffold_at(&moved, args).code(2).stderr_is(missing);
+    }
+}
+
+#[test]
+fn a_repo_moved_with_its_fork_beside_it_keeps_working_given_the_fork_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    let repo_dir = work.join("demo");
+    std::fs::create_dir_all(&repo_dir).unwrap();
+    crate::support::git_init(&repo_dir);
+    let fork = Fork::v1_at_dir(work.join("blueprints"));
+    let mut init = vec![
+        "init",
+        "--yes",
+        "--only",
+        "notes",
+        "--source",
+        "../blueprints",
+    ];
+    init.extend_from_slice(&SEED_GO);
+    scaffold_at(&repo_dir, &init).success();
+    let state = std::fs::read_to_string(repo_dir.join(".scaffold/state.toml")).unwrap();
+    assert!(state.contains("location = \"../blueprints\""), "{state}");
+    assert_portable(&repo_dir, tmp.path());
+    drop(fork);
+    let moved = tmp.path().join("moved");
+    std::fs::rename(&work, &moved).unwrap();
+    let repo_dir = moved.join("demo");
+    let fork = Fork::v1_at_dir(moved.join("blueprints"));
+    // Not read from the record (outside the repo), and the error says how to give it.
+    scaffold_at(&repo_dir, &["status"]).code(2).stderr_is(
+        "error: blueprint source `../blueprints` recorded in `.scaffold/state.toml` is outside the repository; scaffold reads a recorded directory only inside the repository: give it again with `--source ../blueprints`\n",
+    );
+    let source = ["--source", "../blueprints"];
+    let mut status = vec!["status", "--check"];
+    status.extend_from_slice(&source);
+    scaffold_at(&repo_dir, &status)
+        .success()
+        .stdout_has("notes 1.0.0 (up to date");
+    let mut add = vec!["add", "ci", "--yes"];
+    add.extend_from_slice(&SEED_GO);
+    add.extend_from_slice(&source);
+    scaffold_at(&repo_dir, &add).success();
+    fork.to_v2();
+    let mut upgrade = vec!["upgrade", "--set", "channel=#team"];
+    upgrade.extend_from_slice(&source);
+    scaffold_at(&repo_dir, &upgrade)
+        .success()
+        .stdout_has("update     docs/notes.md");
+    let state = std::fs::read_to_string(repo_dir.join(".scaffold/state.toml")).unwrap();
+    assert!(state.contains("location = \"../blueprints\""), "{state}");
+    assert_portable(&repo_dir, tmp.path());
+}
+
+#[test]
+fn force_takes_back_an_edited_block_and_keeps_the_rest_of_the_file() {
+    let repo = Repo::new();
+    let fork = Fork::v1_in(&repo);
+    repo.write(".gitignore", "target/\n");
+    init_from(&repo, &fork);
+    let gitignore = repo.read(".gitignore");
+    let edited = gitignore.replace("*.notes-tmp\n", "*.notes-tmp\n*.ours\n");
+    assert_ne!(edited, gitignore);
+    repo.write(".gitignore", &edited);
+    repo.scaffold(&["upgrade"])
+        .success()
+        .stdout_has("nothing to write: 1 file differs from the blueprint")
+        .never_says("up to date");
+    repo.scaffold(&["upgrade", "--force=.gitignore"])
+        .success()
+        .stdout_has("overwrite  .gitignore");
+    assert_eq!(
+        repo.read(".gitignore"),
+        gitignore,
+        "the block as scaffold wrote it"
+    );
+    assert!(gitignore.starts_with("target/\n"), "{gitignore}");
+    repo.scaffold(&["upgrade"])
+        .success()
+        .stdout_has("nothing to do");
 }

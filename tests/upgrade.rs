@@ -53,6 +53,11 @@ impl Fork {
         Fork::v1_at(Some(tmp), dir)
     }
 
+    /// Version 1.0.0 in `dir`, which the caller cleans up.
+    pub(crate) fn v1_at_dir(dir: PathBuf) -> Fork {
+        Fork::v1_at(None, dir)
+    }
+
     /// Version 1.0.0 in the repo's `blueprints/` folder.
     pub(crate) fn v1_in(repo: &Repo) -> Fork {
         Fork::v1_at(None, repo.path().join("blueprints"))
@@ -171,8 +176,27 @@ fn a_fork_directory_outside_the_repo_must_be_given_again() {
     init_from(&repo, &fork);
     let state = repo.read(".scaffold/state.toml");
     assert!(state.contains("[source]\nkind = \"dir\""), "{state}");
-    let location = std::fs::canonicalize(&fork.dir).unwrap();
-    let location = location.to_str().unwrap();
+    // Recorded as the way there from the repo, nothing of this machine.
+    let repo_dir = std::fs::canonicalize(repo.path()).unwrap();
+    let fork_dir = std::fs::canonicalize(&fork.dir).unwrap();
+    let location = format!(
+        "../../{}/fork",
+        fork_dir
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+    );
+    assert_eq!(
+        repo_dir.parent().unwrap().parent(),
+        fork_dir.parent().unwrap().parent()
+    );
+    assert!(
+        state.contains(&format!("location = \"{location}\"")),
+        "{state}"
+    );
     let refused = format!(
         "error: blueprint source `{location}` recorded in `.scaffold/state.toml` is outside the repository; scaffold reads a recorded directory only inside the repository: give it again with `--source {location}`\n"
     );

@@ -309,6 +309,15 @@ pub(crate) fn check(blueprint: Blueprint, folder: &str) -> Result<Blueprint> {
             return Err(fail(format!("`when` uses unknown key `{key}`")));
         }
     }
+    for step in &manifest.next_steps {
+        if let Some(problem) = step
+            .done_when
+            .as_ref()
+            .and_then(crate::steps::DoneWhen::problem)
+        {
+            return Err(fail(format!("next step `{}`: {problem}", step.text)));
+        }
+    }
     for file in &manifest.files {
         if !templates.contains_key(&file.template) {
             return Err(fail(format!(

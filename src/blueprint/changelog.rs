@@ -4,11 +4,13 @@
 
 use semver::Version;
 
-/// One version's entry: its version and the first line of each bullet.
+/// One version's entry: its version, the first line of each bullet, and its whole text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub(crate) version: Version,
     pub(crate) points: Vec<String>,
+    /// Every line below the heading, up to the next one, without blank lines at either end.
+    pub(crate) text: String,
 }
 
 /// The entries newer than `from` and no newer than `to`, newest first.
@@ -24,14 +26,20 @@ pub(crate) fn between(text: &str, from: &Version, to: &Version) -> Vec<Entry> {
                 .map(|version| Entry {
                     version,
                     points: Vec::new(),
+                    text: String::new(),
                 });
-        } else if let Some(point) = line.strip_prefix("- ")
-            && let Some(entry) = current.as_mut()
-        {
-            entry.points.push(point.trim().to_owned());
+        } else if let Some(entry) = current.as_mut() {
+            if let Some(point) = line.strip_prefix("- ") {
+                entry.points.push(point.trim().to_owned());
+            }
+            entry.text.push_str(line.trim_end());
+            entry.text.push('\n');
         }
     }
     entries.extend(current);
+    for entry in &mut entries {
+        entry.text = entry.text.trim_matches('\n').to_owned();
+    }
     entries.retain(|e| &e.version > from && &e.version <= to);
     entries.sort_by(|a, b| b.version.cmp(&a.version));
     entries
@@ -56,10 +64,12 @@ mod tests {
                 Entry {
                     version: v("1.2.0"),
                     points: vec!["Headers name no version.".into(), "CRLF kept;".into()],
+                    text: "- Headers name no version.\n- CRLF kept;\n  and more.".into(),
                 },
                 Entry {
                     version: v("1.1.0"),
                     points: vec!["Projects.".into()],
+                    text: "- Projects.".into(),
                 },
             ]
         );

@@ -134,6 +134,10 @@ pub(crate) struct NextStep {
     /// Show it only when every listed answer matches.
     #[serde(default)]
     pub(crate) when: When,
+    /// Done when the repo shows it (a file there, a placeholder gone, a text in it); without
+    /// one, the step waits for `scaffold done ID`.
+    #[serde(default)]
+    pub(crate) done_when: Option<crate::steps::DoneWhen>,
 }
 
 /// A condition on answers: every key must equal the value, or be one of the list.

@@ -16,6 +16,7 @@ use crate::detect;
 use crate::error::{Error, Result};
 use crate::parallel;
 use crate::questions::stage_rank;
+use crate::steps::DoneWhen;
 
 /// A file as the blueprint wants it, before it is compared with the disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,8 +45,17 @@ pub(crate) struct RenderedFile {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Rendered {
     pub(crate) files: Vec<RenderedFile>,
-    /// What a person must do next: each step's id and text.
-    pub(crate) next_steps: Vec<(String, String)>,
+    /// What a person must do next.
+    pub(crate) next_steps: Vec<RenderedStep>,
+}
+
+/// One next step, rendered.
+#[derive(Debug, Clone)]
+pub(crate) struct RenderedStep {
+    pub(crate) id: String,
+    pub(crate) text: String,
+    /// When the repo shows it done, with its file and texts rendered.
+    pub(crate) done_when: Option<DoneWhen>,
 }
 
 /// Values a blueprint's templates see beside the answers.
@@ -582,13 +592,42 @@ pub(crate) fn render_all(jobs: &[Job<'_>], threads: usize) -> Vec<Result<Rendere
                     let text = render_text(&m.id, "next step", &step.text, &contexts[j])?;
                     // A step about the repo (`{{#each repo.projects}}`) may have nothing to say.
                     if !text.trim().is_empty() {
-                        out.next_steps.push((id, text.trim().to_owned()));
+                        let done_when = step
+                            .done_when
+                            .as_ref()
+                            .map(|when| render_done_when(&m.id, when, &contexts[j]))
+                            .transpose()?;
+                        out.next_steps.push(RenderedStep {
+                            id,
+                            text: text.trim().to_owned(),
+                            done_when,
+                        });
                     }
                 }
             }
             Ok(out)
         })
         .collect()
+}
+
+/// A step's `done_when`, its file and texts rendered; the file must be a path scaffold may read.
+fn render_done_when(blueprint: &str, when: &DoneWhen, ctx: &Value) -> Result<DoneWhen> {
+    let text = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| render_text(blueprint, "next step `done_when`", t, ctx))
+            .transpose()
+    };
+    let file = render_text(blueprint, "next step `done_when`", &when.file, ctx)?;
+    check_path(&file).map_err(|reason| Error::UnsafePath {
+        blueprint: blueprint.to_owned(),
+        path: file.clone(),
+        reason,
+    })?;
+    Ok(DoneWhen {
+        contains: text(&when.contains)?,
+        absent: text(&when.absent)?,
+        file,
+    })
 }
 
 /// Renders one file of a blueprint: its path and its content. A path that renders empty leaves

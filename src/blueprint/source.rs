@@ -209,10 +209,13 @@ impl Reader<'_> {
             .as_ref()
             .and_then(|root| dir.strip_prefix(root).ok())
             .map(slash_path);
-        let location = match inside {
-            Some(rel) if rel.is_empty() => ".".to_owned(),
-            Some(rel) => rel,
-            None => dir.to_string_lossy().into_owned(),
+        // Outside the repository, the way there from it (`../blueprints`): nothing of this machine
+        // is recorded, and a repo moved with its fork still names it.
+        let location = match (inside, &root) {
+            (Some(rel), _) if rel.is_empty() => ".".to_owned(),
+            (Some(rel), _) => rel,
+            (None, Some(root)) => slash_path(&relative_path(root, dir)),
+            (None, None) => dir.to_string_lossy().into_owned(),
         };
         Ok(Fork {
             files: read_tree(dir)?,
@@ -246,7 +249,20 @@ impl Reader<'_> {
         else {
             return Err(refuse("is outside the repository"));
         };
-        let dir = canonical(&given)?;
+        let dir = match std::fs::canonicalize(&given) {
+            Ok(dir) => dir,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::RecordedSourceMissing {
+                    location: location.to_owned(),
+                });
+            }
+            Err(source) => {
+                return Err(Error::Read {
+                    path: given,
+                    source,
+                });
+            }
+        };
         let Ok(rel) = dir.strip_prefix(&root) else {
             return Err(refuse("is outside the repository"));
         };
@@ -322,6 +338,22 @@ fn lexically_inside(base: &Path, location: &str) -> Option<PathBuf> {
         }
     }
     Some(base.join(inside))
+}
+
+/// The way from the directory `from` to `to` (both absolute and canonical): up to their common
+/// ancestor, then down.
+fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for component in &to[common..] {
+        out.push(component.as_os_str());
+    }
+    out
 }
 
 fn slash_path(path: &Path) -> String {
@@ -704,9 +736,11 @@ mod tests {
             sources.reopen(&fork.record, None).unwrap().files,
             fork.files
         );
-        // Given outside: read, recorded absolute, but not read again from the record.
+        // Given outside: read, recorded as the way there from the repository (nothing of this
+        // machine), but not read again from the record.
         let fork = sources.open(outside.to_str().unwrap(), None).unwrap();
         assert_eq!(fork.files.keys().collect::<Vec<_>>(), ["ci/blueprint.toml"]);
+        assert_eq!(fork.record.location, "../outside");
         let refused = |location: &str| {
             let record = SourceRecord {
                 kind: SourceKind::Dir,
@@ -730,6 +764,10 @@ mod tests {
             );
         }
         assert!(refused(".git").contains("is inside version-control metadata"));
+        assert_eq!(
+            refused("blueprints/gone"),
+            "blueprint source `blueprints/gone` recorded in `.scaffold/state.toml` is not there any more (moved or deleted?); give its new place with `--source DIR`"
+        );
     }
 
     #[cfg(target_os = "linux")]

@@ -28,13 +28,13 @@ fn mark(fs: &RepoFs, ids: &[String]) -> Result<ExitStatus> {
             None => {
                 return Err(Error::UnknownStep {
                     id: id.clone(),
-                    open: open_ids(&state),
+                    open: open_ids(&state, fs),
                 });
             }
         }
     }
     state.save(fs)?;
-    let open = open_ids(&state).len();
+    let open = open_ids(&state, fs).len();
     outln!(
         "marked {} step{} done; {open} open (`scaffold status` lists them)",
         ids.len(),
@@ -43,12 +43,13 @@ fn mark(fs: &RepoFs, ids: &[String]) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn open_ids(state: &State) -> Vec<String> {
+/// The steps neither marked done nor shown done by the repo.
+fn open_ids(state: &State, fs: &RepoFs) -> Vec<String> {
     state
         .foundations
         .values()
         .flat_map(|a| a.steps.iter())
-        .filter(|(_, s)| !s.done)
+        .filter(|(_, s)| !s.is_done(fs))
         .map(|(id, _)| id.clone())
         .collect()
 }

@@ -11,9 +11,9 @@ use crate::apply;
 use crate::assess::Assessment;
 use crate::blueprint::catalog::{Blueprint, Catalog};
 use crate::blueprint::manifest::{Mode, Owner};
-use crate::blueprint::render::{self, Extras, RenderedFile};
+use crate::blueprint::render::{self, Extras, RenderedFile, RenderedStep};
 use crate::blueprint::source::{self, Fork, SourceKind, SourceRecord};
-use crate::config::Config;
+use crate::config::{Config, Force};
 use crate::detect::Detected;
 use crate::detect::gitlab::{self, TeamPipeline};
 use crate::error::{ConflictPath, Error, Result};
@@ -62,8 +62,8 @@ pub(crate) fn run(
     })
 }
 
-/// The stages, each a function: state → source → answers → foundations → render → plan →
-/// resolve → apply → report.
+/// The stages, each a function: state → source → answers and foundations → render → plan →
+/// print (dry run), or resolve → apply → report.
 fn lay(
     config: &Config,
     fs: &RepoFs,
@@ -74,27 +74,82 @@ fn lay(
     let upgrading = matches!(selection, Selection::Upgrade { .. });
     let fork = open_source(config, &state, upgrading)?;
     let catalog = Catalog::load(fork.as_ref())?;
-    // Foundations named on the command line, checked before any question is asked.
+    let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
+    let mut terminal = Terminal::new();
+    let asked = ask(
+        config,
+        selection,
+        &provided,
+        &catalog,
+        &state,
+        &mut terminal,
+    )?;
+    let rendered = render_checked(config, fs, &catalog, &asked, &state)?;
+    let ids: Vec<String> = asked.chosen.iter().map(|b| b.manifest.id.clone()).collect();
+    let purpose = if upgrading {
+        Purpose::Upgrade
+    } else {
+        Purpose::Lay
+    };
+    let mut plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
+    check_forced(&plan, &config.force)?;
+    take_theirs(&mut plan, &config.force);
+    print_summary(config, &asked, &state, upgrading, fork.as_ref());
+    if config.dry_run {
+        out!("{plan}");
+        out!("{}", plan.diffs());
+        outln!("dry run: nothing was written");
+        return Ok(ExitStatus::Success);
+    }
+    let outcome = Outcome {
+        state: &state,
+        records: rendered.records,
+        answers: &asked.answers,
+        provided: &provided,
+        source: fork.as_ref().map(|f| f.record.clone()),
+        recovered,
+        new_steps: &rendered.new_steps,
+    };
+    write(config, fs, plan, asked.prompter, outcome)
+}
+
+/// What asking gives: the repo's assessment, every answer, the foundations chosen, and the
+/// terminal (if any) for deciding conflicts later.
+struct Asked<'c, 't> {
+    assessment: Assessment,
+    answers: BTreeMap<String, String>,
+    chosen: Vec<&'c Blueprint>,
+    prompter: Option<&'t mut dyn Prompter>,
+}
+
+/// The answers and the foundations: the foundations named are checked before any question is
+/// asked; the common questions, then the choice, then the chosen blueprints' own questions.
+fn ask<'c, 't>(
+    config: &Config,
+    selection: Selection<'_>,
+    provided: &'t answers::Provided,
+    catalog: &'c Catalog,
+    state: &State,
+    terminal: &'t mut Terminal,
+) -> Result<Asked<'c, 't>> {
     let named = match selection {
         Selection::Init { only: Some(ids) } | Selection::Add { ids } => Some(catalog.select(ids)?),
         _ => None,
     };
     if let Selection::Upgrade { ids } = selection {
-        check_applied(&state, ids)?;
+        check_applied(state, ids)?;
     }
     // One reading of the repo serves the defaults and the recommendation (`scaffold assess`).
     let assessment = Assessment::with_state(&config.root, state.clone());
-    let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
-    answers::check_provided(&provided, &questions::common(), &catalog)?;
-    let mut terminal = Terminal::new();
+    answers::check_provided(provided, &questions::common(), catalog)?;
     let mut resolver = Resolver {
-        provided: &provided,
-        recorded: recorded_answers(&state),
+        provided,
+        recorded: recorded_answers(state),
         defaults: defaults(&config.root, &assessment.detected),
         yes: config.yes,
         // --yes never asks, even on a terminal.
         prompter: if config.interactive && !config.yes {
-            Some(&mut terminal as &mut dyn Prompter)
+            Some(terminal as &mut dyn Prompter)
         } else {
             None
         },
@@ -108,8 +163,8 @@ fn lay(
         config,
         selection,
         named,
-        &catalog,
-        &state,
+        catalog,
+        state,
         &assessment,
         &mut resolver,
     )?;
@@ -121,63 +176,55 @@ fn lay(
     }
     let prompter = resolver.prompter.take();
     let answers = resolver.finish()?;
+    Ok(Asked {
+        assessment,
+        answers,
+        chosen,
+        prompter,
+    })
+}
 
+/// Renders the chosen blueprints with what was detected of the repo, and checks that the team's
+/// `.gitlab-ci.yml` can take their GitLab jobs.
+fn render_checked(
+    config: &Config,
+    fs: &RepoFs,
+    catalog: &Catalog,
+    asked: &Asked<'_, '_>,
+    state: &State,
+) -> Result<Rendered> {
     let mut repo = crate::detect::template_context(
-        &assessment.detected,
-        answers.get("language").map(String::as_str),
+        &asked.assessment.detected,
+        asked.answers.get("language").map(String::as_str),
     );
-    let pipeline = team_pipeline(fs, &state);
+    let pipeline = team_pipeline(fs, state);
     repo["gitlab_ci"] = pipeline.context();
-    let rendered = render(config, fs, &catalog, &chosen, &answers, &state, &repo)?;
+    let rendered = render(
+        config,
+        fs,
+        catalog,
+        &asked.chosen,
+        &asked.answers,
+        state,
+        &repo,
+    )?;
     pipeline.check(&rendered.files)?;
-    let ids: Vec<String> = chosen.iter().map(|b| b.manifest.id.clone()).collect();
-    let purpose = if upgrading {
-        Purpose::Upgrade
-    } else {
-        Purpose::Lay
-    };
-    let plan = Plan::compute(fs, rendered.files, &state, purpose, &ids)?;
-
-    let detected = &assessment.detected;
-    print_summary(
-        &answers,
-        &chosen,
-        &state,
-        upgrading,
-        detected,
-        fork.as_ref(),
-    );
-    if config.dry_run {
-        out!("{plan}");
-        out!("{}", plan.diffs());
-        outln!("dry run: nothing was written");
-        return Ok(ExitStatus::Success);
-    }
-    let outcome = Outcome {
-        state: &state,
-        records: rendered.records,
-        answers: &answers,
-        provided: &provided,
-        source: fork.as_ref().map(|f| f.record.clone()),
-        recovered,
-        next_steps: &rendered.next_steps,
-    };
-    write(config, fs, plan, prompter, outcome)
+    Ok(rendered)
 }
 
 /// What the run is about: the stack and each foundation (with what an upgrade changes), a stack
 /// scaffold sees but does not build, and a newer tag of the blueprints' source.
 fn print_summary(
-    answers: &BTreeMap<String, String>,
-    chosen: &[&Blueprint],
+    config: &Config,
+    asked: &Asked<'_, '_>,
     state: &State,
     upgrading: bool,
-    detected: &Detected,
     fork: Option<&Fork>,
 ) {
-    outln!("{}", describe(answers, chosen, state));
+    let detected = &asked.assessment.detected;
+    outln!("{}", describe(&asked.answers, &asked.chosen, state));
     if upgrading {
-        print_changes(chosen, state);
+        print_changes(&asked.chosen, state, config.verbose);
     }
     if !detected.unsupported.is_empty() {
         errln!(
@@ -191,8 +238,8 @@ fn print_summary(
 }
 
 /// What a run records besides its plan: the state before, each rendered foundation's record,
-/// the answers and source to remember, whether it recovers a killed run, and the next steps to
-/// print.
+/// the answers and source to remember, whether it recovers a killed run, and the next steps new
+/// to this repo (printed unless the repo already shows them done).
 struct Outcome<'a> {
     state: &'a State,
     records: Vec<(String, Applied)>,
@@ -200,7 +247,7 @@ struct Outcome<'a> {
     provided: &'a answers::Provided,
     source: Option<SourceRecord>,
     recovered: bool,
-    next_steps: &'a [String],
+    new_steps: &'a [(String, String)],
 }
 
 /// Resolves what is left of the plan (refusals, `--force`, conflicts), then applies it and reports,
@@ -216,28 +263,67 @@ fn write(
     if !blocked.is_empty() {
         return Err(Error::Blocked { paths: blocked });
     }
-    if config.force {
-        take_theirs(&mut plan);
-    }
-    resolve_conflicts(&mut plan, outcome.state, config.force, prompter)?;
+    resolve_conflicts(&mut plan, outcome.state, &config.force, prompter)?;
     // The state follows the plan as resolved (a file taken back with --force gets a new record).
     let mut next = next_state(outcome.state, outcome.records, &plan);
     remember_answers(&mut next, outcome.answers, outcome.provided);
     if let Some(source) = outcome.source {
         next.source = Some(source);
     }
+    close_observed_steps(fs, &plan, &mut next);
+    let next_steps = open_texts(&next, outcome.new_steps);
     if !plan.writes_anything() && next == *outcome.state && !outcome.recovered {
         say_nothing_to_do(&plan);
         return Ok(ExitStatus::Success);
     }
     out!("{plan}");
     let done = apply_plan(fs, &plan, &next)?;
-    Ok(report(config, &plan, &done, outcome.next_steps))
+    Ok(report(config, &plan, &done, &next_steps))
+}
+
+/// Marks done every open step whose `done_when` the repo meets once the plan is applied (the
+/// plan's content for the files it writes, the disk for the others).
+fn close_observed_steps(fs: &RepoFs, plan: &Plan, next: &mut State) {
+    for step in next
+        .foundations
+        .values_mut()
+        .flat_map(|a| a.steps.values_mut())
+    {
+        let Some(when) = step.done_when.as_ref().filter(|_| !step.done) else {
+            continue;
+        };
+        let planned = plan
+            .changes
+            .iter()
+            .find(|c| c.path == when.file && c.action.writes());
+        step.done = match planned {
+            Some(change) if change.action == Action::Remove => false,
+            Some(change) => when.holds(Some(&change.new)),
+            None => when.holds_in(fs),
+        };
+    }
+}
+
+/// The texts of the new steps still open, each distinct text once, in order.
+fn open_texts(next: &State, new_steps: &[(String, String)]) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
+    for (foundation, id) in new_steps {
+        let step = next
+            .foundations
+            .get(foundation)
+            .and_then(|a| a.steps.get(id));
+        if let Some(step) = step.filter(|s| !s.done)
+            && !texts.contains(&step.text)
+        {
+            texts.push(step.text.clone());
+        }
+    }
+    texts
 }
 
 /// What each upgraded foundation's new versions change, from its CHANGELOG: every version's
-/// points, first lines only.
-fn print_changes(chosen: &[&Blueprint], state: &State) {
+/// points, first lines only, or (`--verbose`) each entry's whole text.
+fn print_changes(chosen: &[&Blueprint], state: &State, verbose: bool) {
     for blueprint in chosen {
         let (Some(applied), Some(text)) = (
             state.foundations.get(&blueprint.manifest.id),
@@ -259,6 +345,13 @@ fn print_changes(chosen: &[&Blueprint], state: &State) {
             applied.version
         );
         for entry in entries {
+            if verbose {
+                outln!("  {}:", entry.version);
+                for line in entry.text.lines() {
+                    outln!("    {line}");
+                }
+                continue;
+            }
             for point in &entry.points {
                 outln!("  {}: {point}", entry.version);
             }
@@ -269,11 +362,7 @@ fn print_changes(chosen: &[&Blueprint], state: &State) {
 /// A run with nothing to write: up to date, or different from the blueprint only where the team
 /// kept or deleted files, which `--force` would take back.
 fn say_nothing_to_do(plan: &Plan) {
-    let theirs = plan
-        .changes
-        .iter()
-        .filter(|c| matches!(c.action, Action::Keep | Action::Deleted))
-        .count();
+    let theirs = plan.changes.iter().filter(|c| forcible(c)).count();
     if theirs == 0 {
         outln!(
             "nothing to do: all {} files are up to date",
@@ -472,11 +561,11 @@ fn pick_recommended<'c>(
 }
 
 /// What rendering the chosen blueprints gives: their files, the next steps this repo has not
-/// seen yet (all of a new foundation's, the ones a new version adds), and a record per foundation
-/// (its files are filled in once the plan is resolved).
+/// seen yet (all of a new foundation's, the ones a new version adds: foundation and step id), and
+/// a record per foundation (its files are filled in once the plan is resolved).
 struct Rendered {
     files: Vec<RenderedFile>,
-    next_steps: Vec<String>,
+    new_steps: Vec<(String, String)>,
     records: Vec<(String, Applied)>,
 }
 
@@ -523,22 +612,14 @@ fn render(
     drop(render_jobs);
     let mut out = Rendered {
         files: Vec::new(),
-        next_steps: Vec::new(),
+        new_steps: Vec::new(),
         records: Vec::new(),
     };
     for ((blueprint, own, _, date), rendered) in jobs.into_iter().zip(results) {
         let rendered = rendered?;
         let id = &blueprint.manifest.id;
         let previous = state.foundations.get(id).map(|a| &a.steps);
-        let mut steps = BTreeMap::new();
-        for (step_id, text) in rendered.next_steps {
-            let seen = previous.and_then(|p| p.get(&step_id));
-            if seen.is_none() && !out.next_steps.contains(&text) {
-                out.next_steps.push(text.clone());
-            }
-            let done = seen.is_some_and(|s| s.done);
-            steps.insert(step_id, Step { text, done });
-        }
+        let steps = steps_of(id, rendered.next_steps, previous, &mut out.new_steps);
         let adr = rendered
             .files
             .iter()
@@ -559,6 +640,32 @@ fn render(
         out.files.extend(rendered.files);
     }
     Ok(out)
+}
+
+/// A foundation's next steps as recorded: each keeps `done` from its previous record; the ids
+/// this repo has not seen are added to `new_steps`.
+fn steps_of(
+    foundation: &str,
+    rendered: Vec<RenderedStep>,
+    previous: Option<&BTreeMap<String, Step>>,
+    new_steps: &mut Vec<(String, String)>,
+) -> BTreeMap<String, Step> {
+    let mut steps = BTreeMap::new();
+    for step in rendered {
+        let seen = previous.and_then(|p| p.get(&step.id));
+        if seen.is_none() {
+            new_steps.push((foundation.to_owned(), step.id.clone()));
+        }
+        steps.insert(
+            step.id,
+            Step {
+                text: step.text,
+                done: seen.is_some_and(|s| s.done),
+                done_when: step.done_when,
+            },
+        );
+    }
+    steps
 }
 
 /// The state after this run: each rendered foundation's record, with a hash of what it owns in
@@ -740,15 +847,28 @@ fn recommended(
         .collect()
 }
 
-/// `--force`: the blueprint's version of every whole file the team changed or deleted, even when
-/// the blueprint has nothing new for it (the old content is backed up first). Marked blocks and
-/// `once` files stay the team's.
-fn take_theirs(plan: &mut Plan) {
+/// `--force=PATH...`: every path must be a file of this run's plan (it names what it takes back).
+fn check_forced(plan: &Plan, force: &Force) -> Result<()> {
+    let Force::Paths(paths) = force else {
+        return Ok(());
+    };
+    for path in paths {
+        if !plan.changes.iter().any(|c| c.path == *path) {
+            return Err(Error::ForceNotInPlan {
+                path: path.clone(),
+                known: plan.changes.iter().map(|c| c.path.clone()).collect(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `--force`: the blueprint's version of every file or block the team changed or deleted (or of
+/// the paths given), even when the blueprint has nothing new for it (the old content is backed up
+/// first). `once` files stay the team's, and so does a block the team removed.
+fn take_theirs(plan: &mut Plan, force: &Force) {
     for change in &mut plan.changes {
-        let [part] = change.parts.as_slice() else {
-            continue;
-        };
-        if part.mode != Mode::File || part.owner == Owner::Once {
+        if !force.covers(&change.path) || !forcible(change) {
             continue;
         }
         let action = match change.action {
@@ -756,20 +876,60 @@ fn take_theirs(plan: &mut Plan) {
             Action::Deleted => Action::Create,
             _ => continue,
         };
-        if change.old.as_deref() != Some(part.content.as_slice()) {
-            change.new.clone_from(&part.content);
+        let Some(new) = blueprint_version(change) else {
+            continue;
+        };
+        let new = if change.crlf {
+            plan::to_crlf(&new)
+        } else {
+            new
+        };
+        if change.old.as_deref() != Some(new.as_slice()) {
+            change.new = new;
             change.action = action;
         }
     }
 }
 
-/// Conflicts are overwritten with `--force`, decided one by one on a terminal, and refused otherwise.
+/// Whether the file differs from the blueprint because of the team in a way `--force` takes back:
+/// kept, deleted or merged, and not a `once` file.
+fn forcible(change: &plan::Change) -> bool {
+    matches!(
+        change.action,
+        Action::Keep | Action::Deleted | Action::Merge | Action::MergeConflict
+    ) && change.parts.iter().all(|p| p.owner != Owner::Once)
+}
+
+/// The file as the blueprint has it, with LF: the whole file, or the team's file with every block
+/// of scaffold's as rendered (`None` when the team's file is not text).
+fn blueprint_version(change: &plan::Change) -> Option<Vec<u8>> {
+    match change.parts.as_slice() {
+        [part] if part.mode == Mode::File => Some(part.content.clone()),
+        parts => {
+            let old = change.old.as_deref().unwrap_or_default();
+            let mut text = String::from_utf8(plan::lf(old).into_owned()).ok()?;
+            for part in parts {
+                let inner = String::from_utf8_lossy(&part.content);
+                text = plan::splice_block(&text, &part.block, &part.comment, &inner).0;
+            }
+            Some(text.into_bytes())
+        }
+    }
+}
+
+/// Conflicts are overwritten with `--force` (those it names), decided one by one on a terminal,
+/// and refused otherwise.
 fn resolve_conflicts(
     plan: &mut Plan,
     state: &State,
-    force: bool,
+    force: &Force,
     prompter: Option<&mut dyn Prompter>,
 ) -> Result<()> {
+    for change in &mut plan.changes {
+        if change.action == Action::Conflict && force.covers(&change.path) {
+            change.action = Action::Overwrite;
+        }
+    }
     let written = |path: &str| {
         state
             .foundations
@@ -785,14 +945,6 @@ fn resolve_conflicts(
         })
         .collect();
     if conflicts.is_empty() {
-        return Ok(());
-    }
-    if force {
-        for change in &mut plan.changes {
-            if change.action == Action::Conflict {
-                change.action = Action::Overwrite;
-            }
-        }
         return Ok(());
     }
     let Some(prompter) = prompter else {

@@ -9,7 +9,7 @@ use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
 use crate::exit::ExitStatus;
 use crate::fs::{Blocker, FILE_CAP, Found, RepoFs};
-use crate::state::{self, FileRecord, State};
+use crate::state::{self, Applied, FileRecord, State};
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -37,7 +37,10 @@ struct NextStep {
     id: String,
     foundation: String,
     text: String,
+    /// Marked done, or the repo shows it done now.
     done: bool,
+    /// Whether the repo can show it done (its `done_when`); else only `scaffold done ID` closes it.
+    seen_in_repo: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,50 +69,15 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
         (None, None) => None,
     };
     let catalog = Catalog::load(fork.as_ref())?;
-    let mut report = Report {
-        foundations: Vec::new(),
-        next_steps: state
+    let report = Report {
+        foundations: state
             .foundations
             .iter()
-            .flat_map(|(foundation, applied)| {
-                applied.steps.iter().map(move |(id, step)| NextStep {
-                    id: id.clone(),
-                    foundation: foundation.clone(),
-                    text: step.text.clone(),
-                    done: step.done,
-                })
-            })
+            .map(|(id, applied)| foundation(&fs, &catalog, id, applied))
             .collect(),
+        next_steps: next_steps(&fs, &state),
         newer_tag: fork.as_ref().and_then(|f| f.newer_tag.clone()),
     };
-    for (id, applied) in &state.foundations {
-        let blueprint = catalog.get(id);
-        let available = blueprint.map(|b| b.manifest.version.clone());
-        let versions_behind = blueprint.map_or(0, |b| {
-            let entries = b.changelog.as_deref().map_or(0, |text| {
-                crate::blueprint::changelog::between(text, &applied.version, &b.manifest.version)
-                    .len()
-            });
-            // A release with no CHANGELOG entry still counts.
-            entries.max(usize::from(b.manifest.version > applied.version))
-        });
-        report.foundations.push(Foundation {
-            id: id.clone(),
-            versions_behind,
-            version: applied.version.to_string(),
-            outdated: available.as_ref().is_some_and(|v| *v > applied.version),
-            available: available.map(|v| v.to_string()),
-            source: applied.source.clone(),
-            files: applied
-                .files
-                .iter()
-                .map(|(path, record)| File {
-                    path: path.clone(),
-                    state: file_state(&fs, id, path, record),
-                })
-                .collect(),
-        });
-    }
     if args.json {
         crate::output::json_document(&report)?;
     } else if report.foundations.is_empty() {
@@ -142,6 +110,52 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Refused);
     }
     Ok(ExitStatus::Success)
+}
+
+/// One applied foundation: its version against the newest its source offers, and its files.
+fn foundation(fs: &RepoFs, catalog: &Catalog, id: &str, applied: &Applied) -> Foundation {
+    let blueprint = catalog.get(id);
+    let available = blueprint.map(|b| b.manifest.version.clone());
+    let versions_behind = blueprint.map_or(0, |b| {
+        let entries = b.changelog.as_deref().map_or(0, |text| {
+            crate::blueprint::changelog::between(text, &applied.version, &b.manifest.version).len()
+        });
+        // A release with no CHANGELOG entry still counts.
+        entries.max(usize::from(b.manifest.version > applied.version))
+    });
+    Foundation {
+        id: id.to_owned(),
+        versions_behind,
+        version: applied.version.to_string(),
+        outdated: available.as_ref().is_some_and(|v| *v > applied.version),
+        available: available.map(|v| v.to_string()),
+        source: applied.source.clone(),
+        files: applied
+            .files
+            .iter()
+            .map(|(path, record)| File {
+                path: path.clone(),
+                state: file_state(fs, id, path, record),
+            })
+            .collect(),
+    }
+}
+
+/// Every recorded next step; done when marked so or when the repo shows it done now.
+fn next_steps(fs: &RepoFs, state: &State) -> Vec<NextStep> {
+    state
+        .foundations
+        .iter()
+        .flat_map(|(foundation, applied)| {
+            applied.steps.iter().map(move |(id, step)| NextStep {
+                id: id.clone(),
+                foundation: foundation.clone(),
+                text: step.text.clone(),
+                done: step.is_done(fs),
+                seen_in_repo: step.done_when.is_some(),
+            })
+        })
+        .collect()
 }
 
 fn print_table(report: &Report) {

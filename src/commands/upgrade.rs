@@ -8,7 +8,8 @@ use crate::error::Result;
 use crate::exit::ExitStatus;
 
 pub(crate) fn run(args: &UpgradeArgs) -> Result<ExitStatus> {
-    let config = Config::from_args(&args.common)?;
+    let mut config = Config::from_args(&args.common)?;
+    config.verbose = args.verbose;
     lay::run(
         &config,
         args.stage.as_deref(),

@@ -320,6 +320,17 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
+/// Runs `scaffold ARGS` in `dir` (a repo moved elsewhere) with no terminal and a clean environment.
+pub(crate) fn scaffold_at(dir: &Path, args: &[&str]) -> Run {
+    let out = command()
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run scaffold");
+    Run::from(out)
+}
+
 /// Runs the user's `git` in `dir` as a fixed identity; fails the test if git fails.
 pub(crate) fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
