@@ -63,7 +63,7 @@ pub(crate) fn parse_text(text: &str, path: &Path) -> Result<Vec<(String, Given)>
         toml::from_str(text).map_err(|e| Error::AnswersSyntax {
             path: path.to_owned(),
             line: e.span().map_or(1, |s| line_of(s.start)),
-            message: e.message().to_owned(),
+            message: crate::error::toml_detail(&e),
         })?;
     let mut out = Vec::new();
     for (key, value) in table {

@@ -341,6 +341,25 @@ fn did_you_mean_path(given: &str, known: &[String]) -> String {
     }
 }
 
+/// A TOML error: toml's message on one line, then the line it points at with a caret under the
+/// place, as toml prints it.
+pub(crate) fn toml_detail(e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', "; ");
+    let full = e.to_string();
+    let snippet: Vec<&str> = full
+        .lines()
+        .filter(|line| {
+            line.split_once('|')
+                .is_some_and(|(gutter, _)| gutter.chars().all(|c| c.is_ascii_digit() || c == ' '))
+        })
+        .collect();
+    if snippet.is_empty() {
+        message
+    } else {
+        format!("{message}\n{}", snippet.join("\n"))
+    }
+}
+
 /// A conflicting path and the foundation that wants to write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ConflictPath {

@@ -123,9 +123,9 @@ impl RepoFs {
         &self.root
     }
 
-    /// The full path of a repo path, for messages.
+    /// A repo path as messages show it: relative to the repo root, as every path scaffold prints.
     pub(crate) fn full(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
+        PathBuf::from(rel)
     }
 
     /// Refuses a path whose folders lead outside the repo through a symlink.

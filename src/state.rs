@@ -222,7 +222,8 @@ impl State {
             path: path.to_owned(),
             message,
         };
-        let table: toml::Table = toml::from_str(text).map_err(|e| corrupt(oneline(&e)))?;
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| corrupt(crate::error::toml_detail(&e)))?;
         match table.get("version") {
             Some(toml::Value::Integer(v))
                 if u64::try_from(*v).is_ok_and(|v| v > FORMAT_VERSION) =>
@@ -238,7 +239,8 @@ impl State {
                 return Err(corrupt(format!("`version` must be {FORMAT_VERSION}")));
             }
         }
-        let state: State = toml::from_str(text).map_err(|e| corrupt(oneline(&e)))?;
+        let state: State =
+            toml::from_str(text).map_err(|e| corrupt(crate::error::toml_detail(&e)))?;
         if let Some(record) = &state.source {
             check_source(record).map_err(|m| corrupt(format!("`[source]`: {m}")))?;
         }
@@ -362,10 +364,6 @@ fn check_source(record: &SourceRecord) -> std::result::Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn oneline(e: &toml::de::Error) -> String {
-    e.to_string().trim().replace('\n', " ").replace("  ", " ")
 }
 
 #[cfg(test)]

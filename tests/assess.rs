@@ -634,7 +634,7 @@ fn bad_input_is_exit_2_with_the_allowed_values_and_nothing_written() {
     repo.write(".scaffold/state.toml", "version = 9\n");
     repo.scaffold(&["assess"])
         .code(2)
-        .stderr_has("/demo/.scaffold/state.toml` has format version 9, this scaffold reads version 1: upgrade scaffold\n");
+        .stderr_is("error: state file `.scaffold/state.toml` has format version 9, this scaffold reads version 1: upgrade scaffold\n");
     assert!(!repo.exists("docs"));
 }
 

@@ -77,7 +77,13 @@ fn a_bad_answers_file_names_the_file_and_the_line() {
     repo.write("answers.toml", "stage = \"seed\"\n\nci = github\n");
     repo.scaffold(&["init", "--yes", "--answers", "answers.toml"])
         .code(2)
-        .stderr_has("error: invalid answers file `answers.toml` line 3:");
+        .stderr_is(
+            "error: invalid answers file `answers.toml` line 3: invalid string; expected `\"`, `'`
+  |
+3 | ci = github
+  |      ^
+",
+        );
     repo.write("answers.toml", "# our answers\nregion = \"eu\"\n");
     repo.scaffold(&["init", "--yes", "--answers", "answers.toml"])
         .code(2)
@@ -218,4 +224,57 @@ fn a_refusal_says_whether_scaffold_wrote_the_file_or_found_it_there() {
             "  .github/workflows/deploy.yml (foundation `ci`): changed since scaffold wrote it",
         )
         .never_says("already there");
+}
+
+#[test]
+fn a_corrupt_state_shows_the_line_and_a_caret() {
+    let repo = Repo::new();
+    repo.write(
+        ".scaffold/state.toml",
+        "version = 1\n[answers\nstage = \"seed\"\n",
+    );
+    repo.scaffold(&["status"]).code(2).stderr_is(
+        "error: state file `.scaffold/state.toml` is not valid: invalid table header; expected `.`, `]`
+  |
+2 | [answers
+  |         ^
+",
+    );
+}
+
+#[test]
+fn template_errors_name_the_value_and_the_line_not_handlebars_internals() {
+    let repo = Repo::new();
+    repo.scaffold(&["blueprint", "new", "notes", "--to", "fork"])
+        .success();
+    let template = "fork/notes/templates/README.md.hbs";
+    let original = repo.read(template);
+    let mut args = vec!["init", "--yes", "--source", "fork", "--only", "notes"];
+    args.extend_from_slice(&SEED_NODE);
+    let cases = [
+        (
+            "Owner: {{ownr}}\n",
+            "`ownr` has no value: no question, detected value or shared value has that name",
+        ),
+        (
+            "{{#if owner}}x{{/iff}}\n",
+            "block `{{#if}}` is closed by `{{/iff}}`",
+        ),
+        (
+            "Owner: {{ owner\n",
+            "invalid Handlebars syntax: check that every `{{` has its `}}` and every block its closing tag",
+        ),
+    ];
+    let line = original.lines().count() + 1;
+    for (added, says) in cases {
+        repo.write(template, &format!("{original}{added}"));
+        let run = repo.scaffold(&args);
+        run.code(3)
+            .stderr_has(&format!(
+                "error: blueprint `notes`: template `templates/README.md.hbs` line {line}: {says}"
+            ))
+            .never_says("Some(")
+            .never_says("expected");
+        assert!(!repo.exists(".scaffold/state.toml"));
+    }
 }

@@ -223,7 +223,8 @@ fn merge_json(base: &mut serde_json::Value, over: serde_json::Value) {
 
 fn parse_shared(bytes: &[u8]) -> Result<serde_json::Value> {
     let text = std::str::from_utf8(bytes).map_err(|e| shared_error(&e.to_string()))?;
-    let table: toml::Table = toml::from_str(text).map_err(|e| shared_error(&e.to_string()))?;
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| shared_error(&crate::error::toml_detail(&e)))?;
     serde_json::to_value(table).map_err(|e| shared_error(&e.to_string()))
 }
 
@@ -247,7 +248,7 @@ pub(crate) fn parse_manifest(folder: &str, bytes: &[u8]) -> Result<Manifest> {
         let line = e.span().map_or(1, |s| {
             text[..s.start.min(text.len())].matches('\n').count() + 1
         });
-        fail(format!("line {line}: {}", e.message()))
+        fail(format!("line {line}: {}", crate::error::toml_detail(&e)))
     })
 }
 

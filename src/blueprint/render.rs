@@ -271,9 +271,42 @@ fn failure_error(
             blueprint: blueprint.to_owned(),
             template: what.to_owned(),
             line: line(&e),
-            message: e.reason().to_string(),
+            message: reason(&e),
         },
         Failure::Limit(exceeded) => limit_error(blueprint, what, exceeded),
+    }
+}
+
+/// The line of the text Handlebars failed on: where rendering stopped, or where parsing did.
+fn error_line(e: &handlebars::RenderError) -> Option<usize> {
+    e.line_no.or_else(|| match e.reason() {
+        handlebars::RenderErrorReason::TemplateError(te) => te.pos().map(|(line, _)| line),
+        _ => None,
+    })
+}
+
+/// What went wrong, in the blueprint author's words: a value's name rather than `Some("name")`,
+/// and a syntax error's place rather than the parser's grammar.
+fn reason(e: &handlebars::RenderError) -> String {
+    use handlebars::{RenderErrorReason as R, TemplateErrorReason as T};
+    match e.reason() {
+        R::MissingVariable(Some(name)) => format!(
+            "`{name}` has no value: no question, detected value or shared value has that name"
+        ),
+        R::MissingVariable(None) => "a value is missing".to_owned(),
+        R::TemplateError(te) => match te.reason() {
+            T::InvalidSyntax(_) => {
+                "invalid Handlebars syntax: check that every `{{` has its `}}` and every block its closing tag"
+                    .to_owned()
+            }
+            T::MismatchingClosedHelper(open, close) => {
+                format!("block `{{{{#{open}}}}}` is closed by `{{{{/{close}}}}}`")
+            }
+            other => other.to_string(),
+        },
+        R::HelperNotFound(name) => format!("there is no helper `{name}`"),
+        R::PartialNotFound(name) => format!("there is no partial `{name}`"),
+        other => other.to_string(),
     }
 }
 
@@ -328,9 +361,10 @@ fn render_pieces(blueprint: &str, what: &str, protected: &str, ctx: &Value) -> R
         }
         let original_line = |prefix: usize| {
             move |e: &handlebars::RenderError| {
-                e.line_no.map(|l| {
+                error_line(e).map(|l| {
+                    // Past the piece's end (a parse error at the end of the text): its last line.
                     l.checked_sub(prefix + 1)
-                        .and_then(|i| piece.lines.get(i).copied())
+                        .and_then(|i| piece.lines.get(i).or(piece.lines.last()).copied())
                         .unwrap_or(1)
                 })
             }
@@ -350,8 +384,7 @@ fn render_pieces(blueprint: &str, what: &str, protected: &str, ctx: &Value) -> R
         .map_err(|e| fail(e, &original_line(prefix_lines)))?;
         let Some(body) = rendered.strip_prefix(&prefix_output) else {
             // Not expected; the whole template in one piece is always right.
-            return render_checked(protected, &ctx, MAX_OUTPUT)
-                .map_err(|e| fail(e, &|e| e.line_no));
+            return render_checked(protected, &ctx, MAX_OUTPUT).map_err(|e| fail(e, &error_line));
         };
         out.push_str(body);
     }
