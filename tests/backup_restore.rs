@@ -712,9 +712,24 @@ fn round_trip(engine: Engine, team_files: &[(&str, &str)]) {
         &["--confirm", "some_other_db", &dump],
         &[("RESTORE_FORCE", "1")],
     );
-    assert_ne!(run.code, Some(0), "a wrong --confirm restored:\n{}", run.all());
-    assert!(run.stderr.contains("does not name the target database"), "{}", run.all());
-    let run = run_script(repo.path(), "restore.sh", Some(&url), &["--force", &dump], &[]);
+    assert_ne!(
+        run.code,
+        Some(0),
+        "a wrong --confirm restored:\n{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains("does not name the target database"),
+        "{}",
+        run.all()
+    );
+    let run = run_script(
+        repo.path(),
+        "restore.sh",
+        Some(&url),
+        &["--force", &dump],
+        &[],
+    );
     assert_ne!(run.code, Some(0), "--force still exists:\n{}", run.all());
 
     // ... while --confirm with the target's own name replaces it with the dump's content.
@@ -822,7 +837,12 @@ fn failures(engine: Engine) {
     };
 
     expect_failure("backup.sh", None, &["out"], "DATABASE_URL is not set");
-    expect_failure("restore.sh", None, &["missing.dump"], "DATABASE_URL is not set");
+    expect_failure(
+        "restore.sh",
+        None,
+        &["missing.dump"],
+        "DATABASE_URL is not set",
+    );
     expect_failure("restore-drill.sh", None, &[], "DATABASE_URL is not set");
     let wrong_scheme = format!("redis://{APP_USER}:wrong-secret-pw@127.0.0.1:6379/{db}");
     expect_failure(
