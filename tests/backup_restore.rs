@@ -133,7 +133,7 @@ fn pg_command(as_postgres: bool, program: &Path) -> Command {
     }
 }
 
-/// initdb and pg_ctl start in `pg_dir` (superuser `admin`, password `admin-password`): TCP on
+/// `initdb` and `pg_ctl start` in `pg_dir` (superuser `admin`, password `admin-password`): TCP on
 /// 127.0.0.1 and a socket in `pg_dir`. Returns the port.
 fn start_pg_cluster(pg_bin: &Path, pg_dir: &Path, root_user: bool) -> u16 {
     fs::create_dir(pg_dir).expect("mkdir pg");
@@ -180,7 +180,7 @@ fn start_pg_cluster(pg_bin: &Path, pg_dir: &Path, root_user: bool) -> u16 {
     pg_port
 }
 
-/// mariadb-install-db and mariadbd in `my_dir`, root by socket only. Returns the server process,
+/// `mariadb-install-db` and `mariadbd` in `my_dir`, root by socket only. Returns the server process,
 /// its TCP port and its socket; the caller waits until it answers.
 fn start_mariadb(my_dir: &Path, root_user: bool) -> (Child, u16, PathBuf) {
     let mariadbd = require_on_path("mariadbd", "mariadb-server");

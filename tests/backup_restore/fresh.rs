@@ -1,5 +1,5 @@
-//! Restores into a second, fresh server started by the test: a PostgreSQL cluster of its own
-//! (initdb), with roles, grants, a non-default schema and views; a MariaDB datadir of its own,
+//! Restores into a second, fresh server started by the test: a `postgres` cluster of its own
+//! (initdb), with roles, grants, a non-default schema and views; a `mariadbd` datadir of its own,
 //! restored as a user without SUPER from a dump whose view, trigger and procedure have DEFINERs
 //! that do not exist there.
 
@@ -14,7 +14,7 @@ use super::{
     run_script, servers, start_mariadb, start_pg_cluster, unique_db,
 };
 
-/// A second PostgreSQL cluster, stopped when dropped.
+/// A second `postgres` cluster, stopped when dropped.
 struct FreshPg {
     dir: PathBuf,
     port: u16,
@@ -78,7 +78,7 @@ impl Drop for FreshPg {
     }
 }
 
-/// A second MariaDB server, stopped when dropped.
+/// A second `mariadbd` server, stopped when dropped.
 struct FreshMy {
     child: Child,
     port: u16,

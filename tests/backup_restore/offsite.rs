@@ -1,7 +1,7 @@
 //! Where dumps go and how they come back: never into a git work tree, encrypted with age as they
-//! stream (no plaintext file at any point), uploaded to S3 (moto's server, from PyPI, started here)
+//! stream (no plaintext file at any point), uploaded to S3 (the `moto_server` from `PyPI`, started here)
 //! by offsite.sh and restored from there by restore.sh --from and the drill; failed restores leave
-//! nothing half-restored; MySQL TLS parameters of DATABASE_URL are honoured.
+//! nothing half-restored; the TLS parameters of a `mysql://` `DATABASE_URL` are honoured.
 
 use std::fs;
 use std::net::TcpStream;
@@ -219,7 +219,7 @@ fn mysql_age_round_trip_writes_no_plaintext() {
     age_round_trip(Engine::Mysql);
 }
 
-/// A dump that fails halfway through its restore: PostgreSQL's cut short, MySQL's with a broken
+/// A dump that fails halfway through its restore: a `postgres` one cut short, a `mysql` one with a broken
 /// statement after the first table's rows (its trailer intact, so it passes the dump check).
 fn broken_dump(engine: Engine, good: &Path, dir: &Path) -> String {
     if engine == Engine::Postgres {
