@@ -18,6 +18,7 @@ mod list;
 mod parity_check;
 mod prompts;
 mod quiet;
+mod release_gates;
 mod reproducible;
 mod secrets_rbac;
 mod snapshots;
