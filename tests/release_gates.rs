@@ -175,7 +175,8 @@ fn string_like(pattern: &[u8], text: &[u8]) -> bool {
     match (pattern.first(), text.first()) {
         (None, None) => true,
         (Some(b'*'), _) => {
-            string_like(&pattern[1..], text) || (!text.is_empty() && string_like(pattern, &text[1..]))
+            string_like(&pattern[1..], text)
+                || (!text.is_empty() && string_like(pattern, &text[1..]))
         }
         (Some(b'?'), Some(_)) => string_like(&pattern[1..], &text[1..]),
         (Some(p), Some(t)) if p == t => string_like(&pattern[1..], &text[1..]),
@@ -196,11 +197,17 @@ fn aws_sub_conditions(dir: &Path) -> BTreeMap<String, (String, Vec<String>)> {
             .expect("conditions");
         let sub = conditions
             .iter()
-            .find(|c| c["variable"].as_str().is_some_and(|v| v.ends_with(":sub\"")))
+            .find(|c| {
+                c["variable"]
+                    .as_str()
+                    .is_some_and(|v| v.ends_with(":sub\""))
+            })
             .expect("a condition on `sub`");
-        let aud = conditions
-            .iter()
-            .find(|c| c["variable"].as_str().is_some_and(|v| v.ends_with(":aud\"")));
+        let aud = conditions.iter().find(|c| {
+            c["variable"]
+                .as_str()
+                .is_some_and(|v| v.ends_with(":aud\""))
+        });
         assert!(aud.is_some(), "{env}: no condition on `aud`");
         let test = interpolate(sub["test"].as_str().unwrap(), &vars, &env, &value);
         let test = test.trim_matches('"').to_owned();
@@ -241,7 +248,10 @@ fn subs(ci: &str) -> Vec<(&'static str, &'static str)> {
     } else {
         vec![
             ("staging", "project_path:acme/demo:ref_type:branch:ref:main"),
-            ("production", "project_path:acme/demo:ref_type:tag:ref:v1.4.0"),
+            (
+                "production",
+                "project_path:acme/demo:ref_type:tag:ref:v1.4.0",
+            ),
             (
                 "a feature branch",
                 "project_path:acme/demo:ref_type:branch:ref:feature/x",
@@ -340,8 +350,14 @@ fn claims(ci: &str) -> Vec<(&'static str, Value)> {
                    "ref": r#ref, "ref_protected": protected, "sub": "x"})
         };
         vec![
-            ("staging", job("staging", "branch", "main", "true", "acme/demo")),
-            ("production", job("production", "tag", "v1.4.0", "true", "acme/demo")),
+            (
+                "staging",
+                job("staging", "branch", "main", "true", "acme/demo"),
+            ),
+            (
+                "production",
+                job("production", "tag", "v1.4.0", "true", "acme/demo"),
+            ),
             (
                 "production from the branch",
                 job("production", "branch", "main", "true", "acme/demo"),
@@ -427,7 +443,11 @@ fn on_gcp_each_deploy_account_is_impersonated_only_by_its_own_environments_jobs(
                     may,
                     job == account,
                     "{ci}/gcp: a {job} job {} the {account} account (condition {accepted}, {attribute} = {mapped:?}, wanted {wanted:?})",
-                    if may { "may impersonate" } else { "may not impersonate" },
+                    if may {
+                        "may impersonate"
+                    } else {
+                        "may not impersonate"
+                    },
                 );
             }
         }
@@ -440,7 +460,72 @@ fn the_iam_string_like_matcher_follows_iam() {
     assert!(string_like(b"a:ref:v*", b"a:ref:v1.2.3"));
     assert!(string_like(b"a:ref:v?", b"a:ref:v1"));
     assert!(!string_like(b"a:ref:v?", b"a:ref:v12"));
-    assert!(!string_like(b"a:ref_type:tag:ref:v*", b"a:ref_type:branch:ref:v1"));
+    assert!(!string_like(
+        b"a:ref_type:tag:ref:v*",
+        b"a:ref_type:branch:ref:v1"
+    ));
     assert!(string_like(b"exact", b"exact"));
     assert!(!string_like(b"exact", b"exact2"));
+}
+
+/// The ecosystems of a rendered `.github/dependabot.yml`, each with its cooldown in days.
+fn dependabot(repo: &Repo) -> Vec<(String, Option<i64>)> {
+    let text = std::fs::read_to_string(repo.path().join(".github/dependabot.yml")).unwrap();
+    let doc = &yaml_rust2::YamlLoader::load_from_str(&text).unwrap()[0];
+    doc["updates"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["package-ecosystem"].as_str().unwrap().to_owned(),
+                u["cooldown"]["default-days"].as_i64(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn dependabot_updates_base_images_where_the_repo_has_them_a_week_behind() {
+    let plain = render("github", "none");
+    let with_images = Repo::new();
+    with_images.write("Dockerfile", "FROM node:22-alpine\n");
+    with_images.write(
+        "docker-compose.yml",
+        "services:\n  cache:\n    image: redis:7\n",
+    );
+    with_images
+        .scaffold(&[
+            "init",
+            "--yes",
+            "--only",
+            "ci",
+            "--set",
+            "stage=seed",
+            "--set",
+            "ci=github",
+            "--set",
+            "language=node",
+            "--set",
+            "cloud=none",
+            "--set",
+            "database=none",
+        ])
+        .success();
+    let plain = dependabot(&plain);
+    let with_images = dependabot(&with_images);
+    for (ecosystem, cooldown) in plain.iter().chain(&with_images) {
+        assert_eq!(*cooldown, Some(7), "{ecosystem}: no 7-day cooldown");
+    }
+    let names = |u: &[(String, Option<i64>)]| u.iter().map(|(e, _)| e.clone()).collect::<Vec<_>>();
+    for docker in ["docker", "docker-compose"] {
+        assert!(
+            names(&with_images).contains(&docker.to_owned()),
+            "{docker} missing"
+        );
+        assert!(
+            !names(&plain).contains(&docker.to_owned()),
+            "{docker} without its files"
+        );
+    }
 }
