@@ -21,6 +21,7 @@ mod parity_check;
 mod prompts;
 mod quiet;
 mod release;
+mod release_gates;
 mod reproducible;
 mod root;
 mod secrets_rbac;

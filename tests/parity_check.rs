@@ -599,3 +599,78 @@ fn a_team_running_postgis_gets_postgresql_of_that_major_version() {
         .success()
         .says("docker-compose.yml runs the same engines and versions");
 }
+
+/// Writes a file of the tree, making its folder.
+fn put(tree: &Repo, rel: &str, text: &str) {
+    let path = tree.path().join(rel);
+    fs::create_dir_all(path.parent().expect("parent")).expect("create dir");
+    fs::write(path, text).expect("write file");
+}
+
+#[test]
+fn the_ci_and_drill_pipelines_run_the_environments_database_version() {
+    for (database, engine) in [("postgres", "postgres"), ("mysql", "mysql")] {
+        // Generated together, CI, drill and environments agree.
+        for ci in ["github", "gitlab"] {
+            let tree = Repo::new();
+            tree.scaffold(&[
+                "init",
+                "--yes",
+                "--only",
+                "ci,backup-restore,staging-parity",
+                "--set",
+                "stage=series-a",
+                "--set",
+                &format!("ci={ci}"),
+                "--set",
+                "language=node",
+                "--set",
+                "cloud=none",
+                "--set",
+                &format!("database={database}"),
+            ])
+            .success();
+            check(&tree).success();
+        }
+        let tree = copy_of(&render(database));
+        let version = value_of(&tree, "staging", "DATABASE_VERSION");
+        let good = format!("{engine}:{version}");
+        put(
+            &tree,
+            ".github/workflows/ci.yml",
+            &format!("jobs:\n  test:\n    services:\n      db:\n        image: {good}\n"),
+        );
+        put(
+            &tree,
+            ".gitlab/ci/restore-drill.gitlab-ci.yml",
+            &format!(
+                "drill:\n  image:\n    name: {good}\n  services:\n    - name: {good}-alpine\n    - {good}\n"
+            ),
+        );
+        check(&tree).success();
+
+        // A major version behind in each kind of pipeline file, each named.
+        let old = format!("{engine}:{}", other_version(&version));
+        put(
+            &tree,
+            ".github/workflows/ci.yml",
+            &format!("jobs:\n  test:\n    services:\n      db:\n        image: \"{old}\"\n"),
+        );
+        put(
+            &tree,
+            ".gitlab/ci/restore-drill.gitlab-ci.yml",
+            &format!("drill:\n  services:\n    - name: {old}-alpine\n    - {old}\n"),
+        );
+        put(&tree, ".gitlab-ci.yml", &format!("test:\n  image: {old}\n"));
+        check(&tree)
+            .code(1)
+            .says(&format!("pipeline .github/workflows/ci.yml: {old} is not version {version}"))
+            .says(&format!(
+                "pipeline .gitlab/ci/restore-drill.gitlab-ci.yml: {old}-alpine is not version {version}"
+            ))
+            .says(&format!(
+                "pipeline .gitlab/ci/restore-drill.gitlab-ci.yml: {old} is not version {version}"
+            ))
+            .says(&format!("pipeline .gitlab-ci.yml: {old} is not version {version}"));
+    }
+}

@@ -42,7 +42,7 @@ fn status_and_assess_in_a_subfolder_see_the_repo_root() {
     assert!(!repo.exists("backend/src/.github"), "{second}");
     repo.scaffold_in("backend", &["assess", "--json"])
         .success()
-        .stdout_has("\"applied\": \"1.");
+        .stdout_has("laid by scaffold: secrets-rbac");
 }
 
 #[test]

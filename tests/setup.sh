@@ -14,6 +14,7 @@
 #    to encrypt real files for the secrets check; github-codeowners (npm, exact versions from
 #    tests/tools/package-lock.json) to match the generated CODEOWNERS as GitHub's syntax does
 #  - moto's S3 server and the aws CLI (PyPI) into target/backup-tools: offsite.sh uploads to it
+#  - python-hcl2 and cel-python (PyPI) into target/checks, to evaluate the generated deploy identities
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/target/validators"
@@ -83,6 +84,17 @@ if [ ! -f "$tools/.installed" ] || [ "$(cat "$tools/.installed")" != "$tools_wan
   ln -sf ../node/node_modules/.bin/github-codeowners "$tools/bin/github-codeowners"
   echo "$tools_want" > "$tools/.installed"
 fi
+# Checkers the release-gate tests evaluate the generated infrastructure with: python-hcl2 (parses
+# the Terraform) and cel-python (the CEL of Google's workload identity conditions), in target/checks.
+checks="$root/target/checks"
+check_pins=(python-hcl2==8.1.4 cel-python==0.5.0)
+if [ ! -f "$checks/.installed" ] || [ "$(cat "$checks/.installed")" != "${check_pins[*]}" ]; then
+  echo "setup: installing ${check_pins[*]} into $checks"
+  python3 -m venv "$checks"
+  "$checks/bin/pip" install -q --disable-pip-version-check "${check_pins[@]}"
+  echo "${check_pins[*]}" > "$checks/.installed"
+fi
+"$checks/bin/python" -c 'import hcl2, celpy' || { echo "setup: python-hcl2 or cel-python does not import" >&2; exit 1; }
 SOPS_DISABLE_VERSION_CHECK=1 "$tools/bin/sops" --version >/dev/null || { echo "setup: sops does not run" >&2; exit 1; }
 "$tools/bin/github-codeowners" --help >/dev/null || { echo "setup: github-codeowners does not run" >&2; exit 1; }
 age-keygen --version >/dev/null || { echo "setup: age-keygen does not run" >&2; exit 1; }

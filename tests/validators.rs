@@ -792,14 +792,17 @@ fn workflows_follow_the_hardening_rules() {
                     fail(format!("job {name}: github.event expression inside run:"));
                 }
             }
+            // Production only by hand: a job of a `workflow_dispatch` run, never of a push.
             if let Some(env) = key(job, "environment")
                 .as_str()
                 .or_else(|| key(job, "environment")["name"].as_str())
                 && env == "production"
-                && key(job, "needs").is_badvalue()
+                && !key(job, "if")
+                    .as_str()
+                    .is_some_and(|c| c.contains("github.event_name == 'workflow_dispatch'"))
             {
                 fail(format!(
-                    "job {name} deploys production without needing staging"
+                    "job {name} deploys production without a manual run"
                 ));
             }
         }
@@ -872,6 +875,33 @@ fn deploy_workflows_promote_one_artifact_through_an_approved_production() {
         assert!(
             text.contains("digest"),
             "{rel} ({label}): the image digest is not carried to the deploy jobs"
+        );
+        // Production takes the digest staging ran as the input of a manual run, and rebuilds nothing.
+        let inputs = &doc["on"]["workflow_dispatch"]["inputs"]["image"];
+        assert_eq!(inputs["required"].as_bool(), Some(true), "{rel} ({label})");
+        let production = &jobs[&Yaml::String("production".into())];
+        let steps = production["steps"].as_vec().unwrap();
+        assert!(
+            steps.iter().all(|s| !s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("docker/build-push-action@"))),
+            "{rel} ({label}): production builds an image"
+        );
+        assert!(
+            steps
+                .iter()
+                .any(|s| s["env"]["IMAGE"].as_str() == Some("${{ inputs.image }}")),
+            "{rel} ({label}): production does not deploy the given digest"
+        );
+        // The registry of the cloud: ECR, Artifact Registry, or GHCR for none.
+        let registry = match label.split('/').nth(3) {
+            Some("aws") => "aws-actions/amazon-ecr-login@",
+            Some("gcp") => "username: oauth2accesstoken",
+            _ => "registry: ghcr.io",
+        };
+        assert!(
+            text.contains(registry),
+            "{rel} ({label}): not pushed with `{registry}`"
         );
         checked += 1;
     }
@@ -981,12 +1011,25 @@ fn gitlab_pipelines_follow_the_rules() {
                     fail(format!("{name} deploys {env} without a resource_group"));
                 }
                 if env == "production" {
-                    let manual = job["when"].as_str() == Some("manual")
-                        || job["rules"].as_vec().is_some_and(|rules| {
-                            rules.iter().any(|r| r["when"].as_str() == Some("manual"))
+                    // Manual, and only from a protected tag: every rule that can start it says so.
+                    let starts: Vec<&Yaml> = job["rules"]
+                        .as_vec()
+                        .into_iter()
+                        .flatten()
+                        .filter(|r| r["when"].as_str() != Some("never"))
+                        .collect();
+                    let gated = !starts.is_empty()
+                        && starts.iter().all(|r| {
+                            r["when"].as_str() == Some("manual")
+                                && r["if"].as_str().is_some_and(|c| {
+                                    c.contains("$CI_COMMIT_TAG =~")
+                                        && c.contains("$CI_COMMIT_REF_PROTECTED == \"true\"")
+                                })
                         });
-                    if !manual {
-                        fail(format!("{name} deploys production without `when: manual`"));
+                    if !gated {
+                        fail(format!(
+                            "{name} deploys production other than by hand from a protected tag"
+                        ));
                     }
                 }
             }

@@ -33,6 +33,8 @@ pub(crate) struct Detected {
     pub(crate) cloud_evidence: Option<String>,
     /// A Dockerfile (or Containerfile) or a compose file.
     pub(crate) container: bool,
+    /// A Dockerfile or Containerfile at the root (Dependabot's `docker` ecosystem reads it).
+    pub(crate) root_dockerfile: bool,
     /// `terraform` for Terraform or `OpenTofu` sources.
     pub(crate) iac: Option<&'static str>,
     /// CI files that exist, relative to the root (hand-made unless scaffold recorded them).
@@ -142,6 +144,10 @@ pub(crate) fn template_context(detected: &Detected, language: Option<&str>) -> s
         "database_image": detected.database_image,
         "database_version": detected.database_image.as_deref().and_then(image_version),
         "compose_file": detected.compose_file,
+        "dockerfile": detected.root_dockerfile,
+        // The team's compose file only: one scaffold writes in the same run is not there yet, and
+        // counting it later would make a rerun write something else.
+        "compose": detected.compose_file.is_some(),
         "gitlab_ci": gitlab::TeamPipeline::default().context(),
     })
 }
@@ -214,6 +220,7 @@ pub(crate) fn detect(root: &Path) -> Detected {
 pub(crate) fn from_scan(scan: &Scan, ours: &dyn Fn(&str) -> bool) -> Detected {
     let mut found = Detected::default();
     (found.compose_file, found.database_image) = team_compose(scan, ours);
+    found.root_dockerfile = scan.has("Dockerfile") || scan.has("Containerfile");
     for (file, language) in LANGUAGE_FILES {
         if scan.has(file) {
             found.language = Some(language);
