@@ -30,6 +30,7 @@ fn choice(key: &str, prompt: &str, choices: &[&str]) -> Question {
         default: None,
         choices: Some(choices.iter().map(|c| (*c).to_owned()).collect()),
         pattern: None,
+        expected: None,
         when: When::default(),
     }
 }
@@ -44,6 +45,7 @@ pub(crate) fn common() -> Vec<Question> {
             default: None,
             choices: None,
             pattern: None,
+            expected: None,
             when: When::default(),
         },
         choice("stage", "Where is the team?", &STAGES),
@@ -68,7 +70,11 @@ pub(crate) fn check(question: &Question, value: &str) -> Result<(), String> {
         if choices.iter().any(|c| c == value) {
             return Ok(());
         }
-        return Err(format!("allowed values: {}", choices.join(", ")));
+        return Err(format!(
+            "allowed values: {}{}",
+            choices.join(", "),
+            crate::error::did_you_mean(value, choices)
+        ));
     }
     if value.is_empty() {
         return Err("a value is required".to_owned());
@@ -80,10 +86,29 @@ pub(crate) fn check(question: &Question, value: &str) -> Result<(), String> {
         // Patterns are checked when the catalog loads, so this compiles.
         let re = Regex::new(pattern).map_err(|e| e.to_string())?;
         if !re.is_match(value) {
-            return Err(format!("must match `{pattern}`"));
+            return Err(expected_in_words(question));
         }
     }
     Ok(())
+}
+
+/// What an answer to `question` should look like, in words: the blueprint's `expected`, else its
+/// `--set` example; never the regex.
+fn expected_in_words(question: &Question) -> String {
+    if let Some(expected) = &question.expected {
+        return format!("expected {expected}");
+    }
+    match question
+        .help
+        .as_deref()
+        .and_then(|h| h.split_whitespace().nth(1))
+    {
+        Some(example) => format!(
+            "expected a value like `{}`",
+            example.split_once('=').map_or(example, |(_, v)| v)
+        ),
+        None => "not a value this question accepts (its blueprint does not say more)".to_owned(),
+    }
 }
 
 fn check_project_name(value: &str) -> Result<(), String> {

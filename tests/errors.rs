@@ -278,3 +278,23 @@ fn template_errors_name_the_value_and_the_line_not_handlebars_internals() {
         assert!(!repo.exists(".scaffold/state.toml"));
     }
 }
+
+#[test]
+fn a_value_that_does_not_fit_is_explained_in_words_with_a_suggestion() {
+    let repo = Repo::new();
+    repo.scaffold(&["init", "--yes", "--set", "ci=githbu"])
+        .code(2)
+        .stderr_is("error: invalid value `githbu` for `ci` (--set): allowed values: github, gitlab (did you mean `github`?)\n");
+    let mut args = vec!["init", "--yes", "--only", "secrets-rbac"];
+    for pair in SEED_NODE.chunks(2) {
+        if !pair[1].starts_with("code_owner=") {
+            args.extend_from_slice(pair);
+        }
+    }
+    args.extend(["--set", "code_owner=acme-platform"]);
+    repo.scaffold(&args)
+        .code(2)
+        .stderr_is("error: invalid value `acme-platform` for `code_owner` (--set): expected a GitHub or GitLab user or team such as `@dana` or `@acme/platform`\n")
+        .never_says("^@");
+    assert!(repo.files().is_empty());
+}

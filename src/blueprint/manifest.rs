@@ -62,6 +62,10 @@ pub(crate) struct Question {
     /// A regex a free-text answer must match.
     #[serde(default)]
     pub(crate) pattern: Option<String>,
+    /// What a valid answer looks like, in words, for the message when one does not match
+    /// `pattern` (the regex itself is never shown).
+    #[serde(default)]
+    pub(crate) expected: Option<String>,
     /// Ask only when every listed answer matches.
     #[serde(default)]
     pub(crate) when: When,
