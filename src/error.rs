@@ -252,8 +252,15 @@ pub(crate) enum Error {
     )]
     SourceNotFound { spec: String },
 
-    #[error("git source `{url}`: {message}")]
-    Git { url: String, message: String },
+    #[error("git source `{url}`: `{command}` failed: {message}")]
+    Git {
+        url: String,
+        command: String,
+        message: String,
+    },
+
+    #[error("git source `{url}`: no tag, branch or commit `{reference}`")]
+    GitRef { url: String, reference: String },
 
     #[error("SOURCE_DATE_EPOCH `{value}` is not a number of seconds since 1970-01-01 UTC")]
     SourceDateEpoch { value: String },
@@ -397,7 +404,7 @@ impl Error {
             | Error::NotApplied { .. }
             | Error::RefWithoutSource
             | Error::RefMovesRecordedSource { .. }
-            | Error::Git { .. }
+            | Error::GitRef { .. }
             | Error::SourceNotFound { .. }
             | Error::SourceDateEpoch { .. }
             | Error::EnvValue { .. }
@@ -418,6 +425,7 @@ impl Error {
             | Error::TemplateTooLarge { .. }
             | Error::ForkMetadata { .. }
             | Error::GitTimeout { .. }
+            | Error::Git { .. }
             | Error::UnsafePath { .. }
             | Error::PathClash { .. }
             | Error::Read { .. }

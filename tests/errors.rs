@@ -298,3 +298,23 @@ fn a_value_that_does_not_fit_is_explained_in_words_with_a_suggestion() {
         .never_says("^@");
     assert!(repo.files().is_empty());
 }
+
+#[test]
+fn a_git_source_that_fails_is_exit_3_naming_the_command_and_a_missing_ref_is_exit_2() {
+    let repo = Repo::new();
+    let gone = repo.path().join("no-such-fork.git");
+    let url = format!("file://{}", gone.display());
+    let run = repo.scaffold(&["list", "--source", &url]);
+    run.code(3)
+        .stderr_has(&format!("error: git source `{url}`: `git clone` failed: "));
+    crate::support::git(
+        repo.path(),
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+    );
+    let here = format!("file://{}", repo.path().display());
+    repo.scaffold(&["list", "--source", &here, "--ref", "v9.9.9"])
+        .code(2)
+        .stderr_is(&format!(
+            "error: git source `{here}`: no tag, branch or commit `v9.9.9`\n"
+        ));
+}

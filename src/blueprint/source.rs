@@ -398,9 +398,9 @@ impl<'a> Git<'a> {
 
     /// The commit a tag, branch or commit names in the clone at `dir`.
     fn resolve(&self, reference: &str, dir: &Path) -> Result<String> {
-        let not_found = || Error::Git {
+        let not_found = || Error::GitRef {
             url: self.url.to_owned(),
-            message: format!("no tag, branch or commit `{reference}`"),
+            reference: reference.to_owned(),
         };
         // A name starting with `-` would be read as an option.
         if reference.starts_with('-') {
@@ -428,6 +428,7 @@ impl<'a> Git<'a> {
         if !ok {
             return Err(Error::Git {
                 url: self.url.to_owned(),
+                command: format!("git {}", args.first().copied().unwrap_or_default()),
                 message: stderr,
             });
         }
@@ -445,7 +446,8 @@ impl<'a> Git<'a> {
     fn output(&self, args: &[&str], dir: Option<&Path>) -> Result<(bool, String, String)> {
         let fail = |e: std::io::Error| Error::Git {
             url: self.url.to_owned(),
-            message: format!("cannot run `git`: {e}"),
+            command: format!("git {}", args.first().copied().unwrap_or_default()),
+            message: format!("cannot run git: {e}"),
         };
         // Output goes to files, not pipes: a helper that outlives git cannot keep us waiting.
         let mut stdout = tempfile::tempfile().map_err(fail)?;
