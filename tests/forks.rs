@@ -410,7 +410,7 @@ fn git_never_asks_and_runs_ssh_in_batch_mode_unless_the_user_chose_an_ssh_comman
         if let Some(ssh_command) = ssh_command {
             cmd.env("GIT_SSH_COMMAND", ssh_command);
         }
-        Run::from(cmd.output().unwrap()).code(2);
+        Run::from(cmd.output().unwrap()).code(3);
         std::fs::read_to_string(&log).unwrap()
     };
     let called = run("", None);
