@@ -61,3 +61,36 @@ pub(crate) fn json_document(report: &impl serde::Serialize) -> crate::error::Res
     text.push('\n');
     document(&text)
 }
+
+/// A unified diff with git's colours: removed lines red, added green, hunk headers cyan, file
+/// headers bold. Print it with `document`, which drops the colours off a terminal and under
+/// `NO_COLOR`.
+pub(crate) fn coloured_diff(diff: &str) -> String {
+    use anstyle::{AnsiColor, Style};
+    let style = |line: &str| -> Style {
+        if line.starts_with("+++") || line.starts_with("---") {
+            Style::new().bold()
+        } else if line.starts_with('+') {
+            AnsiColor::Green.on_default()
+        } else if line.starts_with('-') {
+            AnsiColor::Red.on_default()
+        } else if line.starts_with("@@") {
+            AnsiColor::Cyan.on_default()
+        } else {
+            Style::new()
+        }
+    };
+    let mut out = String::with_capacity(diff.len() + diff.len() / 8);
+    for line in diff.split_inclusive('\n') {
+        let (text, end) = line
+            .strip_suffix('\n')
+            .map_or((line, ""), |text| (text, "\n"));
+        let style = style(text);
+        if style == Style::new() {
+            out.push_str(line);
+        } else {
+            out.push_str(&format!("{style}{text}{style:#}{end}"));
+        }
+    }
+    out
+}

@@ -723,3 +723,32 @@ fn a_gitlab_ci_yml_that_ci_1_0_0_owned_whole_becomes_the_include_block() {
     repo.scaffold(&["upgrade", "--force"]).success();
     assert_eq!(repo.read(".gitlab-ci.yml"), block);
 }
+
+#[test]
+fn dry_run_diffs_are_coloured_on_a_terminal_only() {
+    let repo = Repo::new();
+    let mut args = vec!["init", "--yes", "--only", "ci"];
+    args.extend_from_slice(&SEED_GO);
+    repo.scaffold(&args).success();
+    let edited = format!("{}# ours\n", repo.read(".github/workflows/deploy.yml"));
+    repo.write(".github/workflows/deploy.yml", &edited);
+    let dry = ["upgrade", "--dry-run", "--set", "production_branch=release"];
+    let plain = repo.scaffold(&dry);
+    plain.success().stdout_has("\n+").stdout_has("\n-").stdout_has("\n@@ ");
+    assert!(!plain.stdout.contains('\x1b'), "{plain}");
+    let run_with = |env: &[(&str, &str)]| {
+        let mut cmd = crate::support::command();
+        cmd.args(dry).current_dir(repo.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+    };
+    let forced = run_with(&[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.contains("\x1b[32m+"), "added lines are green: {forced:?}");
+    assert!(forced.contains("\x1b[31m-"), "removed lines are red: {forced:?}");
+    assert!(forced.contains("\x1b[36m@@"), "hunks are cyan: {forced:?}");
+    let no_color = run_with(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+    assert!(!no_color.contains('\x1b'), "{no_color:?}");
+    assert_eq!(no_color, plain.stdout);
+}

@@ -97,7 +97,7 @@ fn lay(
     print_summary(config, &asked, &state, upgrading, fork.as_ref());
     if config.dry_run {
         out!("{plan}");
-        out!("{}", plan.diffs());
+        crate::output::document(&crate::output::coloured_diff(&plan.diffs()))?;
         outln!("dry run: nothing was written");
         return Ok(ExitStatus::Success);
     }
