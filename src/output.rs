@@ -94,3 +94,35 @@ pub(crate) fn coloured_diff(diff: &str) -> String {
     }
     out
 }
+
+/// The width to fit output to: `COLUMNS` when set to a number, else the terminal's when stdout is
+/// one; `None` (no wrapping) for a pipe or a file.
+pub(crate) fn width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c >= 20);
+    columns.or_else(|| {
+        use std::io::IsTerminal as _;
+        let stdout = std::io::stdout();
+        if !stdout.is_terminal() {
+            return None;
+        }
+        terminal_size::terminal_size_of(&stdout).map(|(w, _)| usize::from(w.0))
+    })
+}
+
+/// `text` after `first` (e.g. `  1. `), wrapped at word boundaries to `width` with later lines
+/// indented by `indent` spaces; unwrapped when there is no width.
+pub(crate) fn wrapped(first: &str, indent: usize, text: &str, width: Option<usize>) -> String {
+    let Some(width) = width else {
+        return format!("{first}{text}");
+    };
+    let indent = " ".repeat(indent);
+    let options = textwrap::Options::new(width.max(first.len().max(indent.len()) + 20))
+        .initial_indent(first)
+        .subsequent_indent(&indent)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::fill(text, options)
+}

@@ -443,3 +443,48 @@ add them to that list (GitLab's default order is build, test, deploy), then run 
 ",
     );
 }
+
+#[test]
+fn next_steps_and_the_list_fit_the_width_and_wrap_between_words() {
+    let run_with_columns = |repo: &Repo, args: &[&str], columns: Option<&str>| {
+        let mut cmd = crate::support::command();
+        cmd.args(args).current_dir(repo.path());
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let words = |text: &str| {
+        text.split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let steps = |text: &str| text.split_once("next steps:").unwrap().1.to_owned();
+    let wide = Repo::new();
+    let narrow = Repo::new();
+    let args = args(&[]);
+    let unwrapped = run_with_columns(&wide, &args, None);
+    let wrapped = run_with_columns(&narrow, &args, Some("60"));
+    assert!(
+        steps(&unwrapped).lines().any(|l| l.chars().count() > 60),
+        "a step longer than 60 columns is needed to test wrapping"
+    );
+    for line in steps(&wrapped).lines() {
+        assert!(line.chars().count() <= 60, "too wide: {line:?}");
+    }
+    assert_eq!(
+        words(&steps(&wrapped)),
+        words(&steps(&unwrapped)),
+        "no word is broken"
+    );
+    let list = run_with_columns(&wide, &["list"], Some("72"));
+    for line in list.lines() {
+        assert!(line.chars().count() <= 72, "too wide: {line:?}");
+    }
+    assert_eq!(
+        words(&list),
+        words(&run_with_columns(&wide, &["list"], None))
+    );
+}

@@ -734,7 +734,11 @@ fn dry_run_diffs_are_coloured_on_a_terminal_only() {
     repo.write(".github/workflows/deploy.yml", &edited);
     let dry = ["upgrade", "--dry-run", "--set", "production_branch=release"];
     let plain = repo.scaffold(&dry);
-    plain.success().stdout_has("\n+").stdout_has("\n-").stdout_has("\n@@ ");
+    plain
+        .success()
+        .stdout_has("\n+")
+        .stdout_has("\n-")
+        .stdout_has("\n@@ ");
     assert!(!plain.stdout.contains('\x1b'), "{plain}");
     let run_with = |env: &[(&str, &str)]| {
         let mut cmd = crate::support::command();
@@ -745,8 +749,14 @@ fn dry_run_diffs_are_coloured_on_a_terminal_only() {
         String::from_utf8(cmd.output().unwrap().stdout).unwrap()
     };
     let forced = run_with(&[("CLICOLOR_FORCE", "1")]);
-    assert!(forced.contains("\x1b[32m+"), "added lines are green: {forced:?}");
-    assert!(forced.contains("\x1b[31m-"), "removed lines are red: {forced:?}");
+    assert!(
+        forced.contains("\x1b[32m+"),
+        "added lines are green: {forced:?}"
+    );
+    assert!(
+        forced.contains("\x1b[31m-"),
+        "removed lines are red: {forced:?}"
+    );
     assert!(forced.contains("\x1b[36m@@"), "hunks are cyan: {forced:?}");
     let no_color = run_with(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
     assert!(!no_color.contains('\x1b'), "{no_color:?}");

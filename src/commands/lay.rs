@@ -758,8 +758,12 @@ fn report(
     }
     if !next_steps.is_empty() {
         outln!("\nnext steps:");
+        let width = crate::output::width();
         for (i, step) in next_steps.iter().enumerate() {
-            outln!("  {}. {step}", i + 1);
+            outln!(
+                "{}",
+                crate::output::wrapped(&format!("  {}. ", i + 1), 5, step, width)
+            );
         }
     }
     let marked: Vec<String> = plan.marked().map(|c| c.path.clone()).collect();

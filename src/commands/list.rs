@@ -48,17 +48,27 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
         .map(|b| b.manifest.id.len())
         .max()
         .unwrap_or(0);
+    let columns = crate::output::width();
     for b in catalog.blueprints() {
         let m = &b.manifest;
+        let head = format!("{:<width$}  {:<7}  ", m.id, m.version.to_string());
+        let indent = head.chars().count();
         outln!(
-            "{:<width$}  {:<7}  {}\n{:<width$}  {:<7}  recommended: {}; source: {}",
-            m.id,
-            m.version.to_string(),
-            m.summary,
-            "",
-            "",
-            m.recommended().join(", "),
-            b.source,
+            "{}",
+            crate::output::wrapped(&head, indent, &m.summary, columns)
+        );
+        outln!(
+            "{}",
+            crate::output::wrapped(
+                &" ".repeat(indent),
+                indent,
+                &format!(
+                    "recommended: {}; source: {}",
+                    m.recommended().join(", "),
+                    b.source
+                ),
+                columns
+            )
         );
     }
     Ok(ExitStatus::Success)

@@ -183,8 +183,12 @@ fn print_table(report: &Report) {
     let open: Vec<&NextStep> = report.next_steps.iter().filter(|s| !s.done).collect();
     if !open.is_empty() {
         outln!("\nopen next steps (mark one done with `scaffold done ID`):");
+        let width = crate::output::width();
         for step in open {
-            outln!("  {}: {}", step.id, step.text);
+            outln!(
+                "{}",
+                crate::output::wrapped(&format!("  {}: ", step.id), 6, &step.text, width)
+            );
         }
     }
 }

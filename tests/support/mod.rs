@@ -149,6 +149,7 @@ pub(crate) fn with_test_env(cmd: &mut Command) -> &mut Command {
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR")
+        .env_remove("COLUMNS")
 }
 
 /// Every foundation of the embedded catalog, for `--only`.
