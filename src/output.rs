@@ -67,6 +67,7 @@ pub(crate) fn json_document(report: &impl serde::Serialize) -> crate::error::Res
 /// `NO_COLOR`.
 pub(crate) fn coloured_diff(diff: &str) -> String {
     use anstyle::{AnsiColor, Style};
+    use std::fmt::Write as _;
     let style = |line: &str| -> Style {
         if line.starts_with("+++") || line.starts_with("---") {
             Style::new().bold()
@@ -89,7 +90,7 @@ pub(crate) fn coloured_diff(diff: &str) -> String {
         if style == Style::new() {
             out.push_str(line);
         } else {
-            out.push_str(&format!("{style}{text}{style:#}{end}"));
+            let _ = write!(out, "{style}{text}{style:#}{end}");
         }
     }
     out
