@@ -24,6 +24,14 @@ macro_rules! exit_codes {
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+
+    /// Print only errors and warnings (and what --json asks for)
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+
+    /// Also say why: what detection saw, why each foundation is recommended, whole changelogs
+    #[arg(short, long, global = true)]
+    pub(crate) verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,10 +197,6 @@ pub(crate) struct UpgradeArgs {
     /// Foundations to upgrade (default: every applied one)
     #[arg(value_name = "FOUNDATION")]
     pub(crate) foundations: Vec<String>,
-
-    /// Print the whole CHANGELOG entry of every new version, not only its points' first lines
-    #[arg(short, long)]
-    pub(crate) verbose: bool,
 }
 
 #[derive(Debug, Args)]

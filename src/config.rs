@@ -132,7 +132,7 @@ pub(crate) struct Config {
     pub(crate) yes: bool,
     /// `--dry-run`: print the plan, write nothing.
     pub(crate) dry_run: bool,
-    /// `upgrade --verbose`: the whole CHANGELOG entries.
+    /// `-v`: say why (detection, recommendations) and print whole CHANGELOG entries.
     pub(crate) verbose: bool,
     /// `--force`: take the blueprint's version (after a backup) of every file, or of some.
     pub(crate) force: Force,
@@ -258,7 +258,7 @@ impl Config {
             interactive,
             yes: args.yes,
             dry_run: args.dry_run,
-            verbose: false,
+            verbose: crate::output::verbose(),
             force: Force::from_flag(args.force.as_deref()),
             sets,
             answers_file: args.answers.clone(),

@@ -52,6 +52,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
             };
         }
     };
+    output::set_level(cli.quiet, cli.verbose);
     interrupt::install();
     let result = match &cli.command {
         Command::Init(args) => commands::init::run(args),

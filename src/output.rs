@@ -1,19 +1,23 @@
 //! Printing that never panics. `println!` panics when stdout is closed (`scaffold init | head`),
 //! which would stop a run half-way; these write and ignore a reader that went away.
 
-/// Like `println!`, ignoring a closed stdout.
+/// Like `println!`, ignoring a closed stdout; nothing under `--quiet`.
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        if !$crate::output::quiet() {
+            let _ = writeln!(std::io::stdout(), $($arg)*);
+        }
     }};
 }
 
-/// Like `print!`, ignoring a closed stdout.
+/// Like `print!`, ignoring a closed stdout; nothing under `--quiet`.
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($arg)*);
+        if !$crate::output::quiet() {
+            let _ = write!(std::io::stdout(), $($arg)*);
+        }
     }};
 }
 
@@ -33,10 +37,41 @@ macro_rules! err {
     }};
 }
 
+/// How much a run prints: `-q` (errors and warnings only), normal, or `-v` (also why).
+static LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+/// Sets the level from `-q` and `-v`, once, before anything is printed.
+pub(crate) fn set_level(quiet: bool, verbose: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => 0,
+        (false, false) => 1,
+        (false, true) => 2,
+    };
+    LEVEL.store(level, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// `-q`: print nothing but errors and warnings (and a document asked for by `--json`).
+pub(crate) fn quiet() -> bool {
+    LEVEL.load(std::sync::atomic::Ordering::Relaxed) == 0
+}
+
+/// `-v`: also say why (what detection saw, why each foundation is recommended, whole changelogs).
+pub(crate) fn verbose() -> bool {
+    LEVEL.load(std::sync::atomic::Ordering::Relaxed) == 2
+}
+
+/// A document a person reads (a table, a diff): nothing under `--quiet`.
+pub(crate) fn document(text: &str) -> crate::error::Result<()> {
+    if quiet() {
+        return Ok(());
+    }
+    requested(text)
+}
+
 /// Writes a whole document (a JSON report, a table) to stdout and flushes it. A reader that went
 /// away (`| head`) is not an error; any other failure (a full disk) is, so a script never takes a
 /// truncated document for a whole one.
-pub(crate) fn document(text: &str) -> crate::error::Result<()> {
+pub(crate) fn requested(text: &str) -> crate::error::Result<()> {
     use std::io::Write as _;
     let mut out = anstream::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -59,7 +94,7 @@ pub(crate) fn json_document(report: &impl serde::Serialize) -> crate::error::Res
     }
     let mut text = serde_json::to_string_pretty(&value).expect("a JSON value prints");
     text.push('\n');
-    document(&text)
+    requested(&text)
 }
 
 /// A unified diff with git's colours: removed lines red, added green, hunk headers cyan, file

@@ -74,3 +74,38 @@ fn assess_check_fails_while_an_area_planned_for_now_is_missing() {
         .success()
         .stderr_has("no area planned for now is missing");
 }
+
+#[test]
+fn quiet_prints_only_errors_and_verbose_says_why() {
+    let repo = Repo::new();
+    repo.write("package.json", "{\"dependencies\": {\"pg\": \"^8\"}}\n");
+    let mut init = vec!["init", "--yes"];
+    init.extend_from_slice(&SEED_NODE);
+    let mut quiet = init.clone();
+    quiet.push("-q");
+    let run = repo.scaffold(&quiet);
+    run.success();
+    assert_eq!(run.stdout, "", "{run}");
+    assert!(repo.exists(".github/workflows/ci.yml"));
+    repo.scaffold(&["status", "-q"]).success();
+    assert_eq!(repo.scaffold(&["status", "--quiet"]).stdout, "");
+    let json = repo.scaffold(&["status", "--json", "-q"]);
+    assert!(
+        json.stdout.contains("\"schema_version\": 1"),
+        "--json still prints: {json}"
+    );
+    repo.scaffold(&["upgrade", "-q", "--set", "stage=oops"])
+        .code(2)
+        .stderr_has("invalid value `oops` for `stage`");
+
+    let verbose = repo.scaffold(&["upgrade", "--dry-run", "-v"]);
+    verbose
+        .success()
+        .stdout_has("detected:\n  projects        . (node with npm;")
+        .stdout_has("  database        postgres")
+        .stdout_has("why (stage seed):")
+        .stdout_has("  secrets-rbac    area secrets-access is ");
+    repo.scaffold(&["upgrade", "-q", "-v"])
+        .code(2)
+        .stderr_has("cannot be used with");
+}

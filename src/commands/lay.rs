@@ -95,6 +95,13 @@ fn lay(
     check_forced(&plan, &config.force)?;
     take_theirs(&mut plan, &config.force);
     print_summary(config, &asked, &state, upgrading, fork.as_ref());
+    if config.verbose {
+        let team_stage = asked.answers.get("stage").map_or("seed", String::as_str);
+        out!(
+            "{}",
+            super::explain::reasons(&asked.assessment, &catalog, team_stage)
+        );
+    }
     if config.dry_run {
         out!("{plan}");
         crate::output::document(&crate::output::coloured_diff(&plan.diffs()))?;

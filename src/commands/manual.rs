@@ -14,7 +14,7 @@ pub(crate) fn completions(shell: clap_complete::Shell) -> Result<ExitStatus> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "scaffold", &mut script);
-    crate::output::document(&String::from_utf8_lossy(&script))?;
+    crate::output::requested(&String::from_utf8_lossy(&script))?;
     Ok(ExitStatus::Success)
 }
 
@@ -40,7 +40,7 @@ pub(crate) fn man(name: Option<&str>) -> Result<ExitStatus> {
         path: "<manual page>".into(),
         source,
     })?;
-    crate::output::document(&page)?;
+    crate::output::requested(&page)?;
     Ok(ExitStatus::Success)
 }
 

@@ -4,6 +4,7 @@ pub(crate) mod add;
 pub(crate) mod assess;
 pub(crate) mod blueprint;
 pub(crate) mod done;
+pub(crate) mod explain;
 pub(crate) mod init;
 pub(crate) mod lay;
 pub(crate) mod list;

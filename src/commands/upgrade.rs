@@ -8,8 +8,7 @@ use crate::error::Result;
 use crate::exit::ExitStatus;
 
 pub(crate) fn run(args: &UpgradeArgs) -> Result<ExitStatus> {
-    let mut config = Config::from_args(&args.common)?;
-    config.verbose = args.verbose;
+    let config = Config::from_args(&args.common)?;
     lay::run(
         &config,
         args.stage.as_deref(),
