@@ -308,6 +308,10 @@ pub(crate) enum Error {
     #[error("interrupted")]
     Interrupted,
 
+    /// `none` in the picker: a choice, not a failure (exit 0).
+    #[error("no foundation chosen: nothing was written (`scaffold init --only ID` lays one later)")]
+    NoneChosen,
+
     #[error("`{}` is not inside a git repository: run `git init` there first, or name the folder with `-C DIR` to lay foundations in it anyway", dir.display())]
     NotARepo { dir: PathBuf },
 
@@ -418,6 +422,7 @@ impl Error {
             | Error::GitTransport { .. }
             | Error::GitTimeoutSetting { .. } => ExitStatus::BadInput,
             Error::Interrupted => ExitStatus::Interrupted,
+            Error::NoneChosen => ExitStatus::Success,
             Error::Manifest { .. }
             | Error::Template { .. }
             | Error::TemplateTooDeep { .. }

@@ -69,6 +69,10 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(error::Error::Interrupted) => interrupt::stop(),
+        Err(e @ error::Error::NoneChosen) => {
+            errln!("{e}");
+            e.exit_status().into()
+        }
         Err(e) => {
             errln!("error: {e}");
             e.exit_status().into()

@@ -36,6 +36,19 @@ impl Terminal {
             theme: ColorfulTheme::default(),
         }
     }
+
+    /// The answered prompt, drawn as dialoguer draws one, with `picked` after it.
+    fn echo(&self, term: &dialoguer::console::Term, prompt: &str, picked: &[&str]) {
+        use dialoguer::theme::Theme as _;
+        let mut line = String::new();
+        if self
+            .theme
+            .format_multi_select_prompt_selection(&mut line, prompt, picked)
+            .is_ok()
+        {
+            let _ = term.write_line(&line);
+        }
+    }
 }
 
 fn prompt_error(e: dialoguer::Error) -> Error {
@@ -73,18 +86,56 @@ impl Prompter for Terminal {
             .map_err(prompt_error)
     }
 
+    /// One line per item, cut to the terminal's width, with the keys in the prompt. Nothing
+    /// checked asks again; `none` (the last line) is how to choose nothing. The answer is echoed
+    /// as the items' first words (the ids), not their descriptions.
     fn multi_select(
         &mut self,
         prompt: &str,
         items: &[String],
         checked: &[bool],
     ) -> Result<Vec<usize>> {
-        dialoguer::MultiSelect::with_theme(&self.theme)
-            .with_prompt(prompt)
-            .items(items)
-            .defaults(checked)
-            .interact()
-            .map_err(prompt_error)
+        let term = dialoguer::console::Term::stderr();
+        // The theme's check box and margins take 6 columns.
+        let columns = usize::from(term.size().1).saturating_sub(6).max(20);
+        let mut lines: Vec<String> = items
+            .iter()
+            .map(|item| dialoguer::console::truncate_str(item, columns, "…").into_owned())
+            .collect();
+        lines.push("none: lay nothing now".to_owned());
+        let mut defaults = checked.to_vec();
+        defaults.push(false);
+        let keys = "space: check or uncheck, enter: accept";
+        let mut hint = "";
+        loop {
+            let picked = dialoguer::MultiSelect::with_theme(&self.theme)
+                .with_prompt(format!("{prompt} [{keys}]{hint}"))
+                .items(&lines)
+                .defaults(&defaults)
+                .report(false)
+                .interact()
+                .map_err(prompt_error)?;
+            let none = items.len();
+            match picked.as_slice() {
+                [] => hint = " (nothing is checked: check some, or `none`)",
+                [only] if *only == none => {
+                    self.echo(&term, prompt, &["none"]);
+                    return Ok(Vec::new());
+                }
+                _ if picked.contains(&none) => {
+                    hint = " (`none` goes alone: uncheck it or the others)";
+                }
+                _ => {
+                    let ids: Vec<&str> = picked
+                        .iter()
+                        .filter_map(|&i| items[i].split_whitespace().next())
+                        .collect();
+                    self.echo(&term, prompt, &ids);
+                    return Ok(picked);
+                }
+            }
+            defaults = (0..lines.len()).map(|i| picked.contains(&i)).collect();
+        }
     }
 }
 

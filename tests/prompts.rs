@@ -233,3 +233,84 @@ fn yes_never_asks_even_on_a_terminal() {
         "{shown:?}"
     );
 }
+
+const SPACE: &str = " ";
+
+/// The picker at pre-mvp for a Go repo without a database: ci alone is checked.
+fn picker(repo: &Repo) -> Session {
+    let mut session = spawn(
+        repo,
+        &[
+            "init",
+            "--set",
+            "project_name=shop",
+            "--stage",
+            "pre-mvp",
+            "--set",
+            "ci=github",
+            "--set",
+            "language=go",
+            "--set",
+            "cloud=none",
+            "--set",
+            "database=none",
+        ],
+    );
+    session
+        .expect("[space: check or uncheck, enter: accept]")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    session
+}
+
+#[test]
+fn the_picker_asks_again_when_nothing_is_checked_and_none_is_a_choice() {
+    let repo = Repo::new();
+    let before = repo.files();
+    let mut session = picker(&repo);
+    // Items: backup-restore, ci (checked), secrets-rbac, staging-parity, none. Uncheck ci.
+    session.send(format!("{DOWN}{SPACE}{ENTER}")).unwrap();
+    session
+        .expect("(nothing is checked: check some, or `none`)")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    // Up from the first line is the last one: `none`.
+    session.send(format!("{UP}{SPACE}{ENTER}")).unwrap();
+    let rest = session.expect(Eof).unwrap();
+    let shown = String::from_utf8_lossy(rest.as_bytes()).into_owned();
+    assert!(
+        shown.contains("no foundation chosen: nothing was written"),
+        "{shown:?}"
+    );
+    let code = match session.get_process().wait().unwrap() {
+        expectrl::WaitStatus::Exited(_, code) => code,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(code, 0, "{shown:?}");
+    assert_eq!(repo.files(), before);
+}
+
+#[test]
+fn the_picker_cuts_items_to_the_width_and_echoes_the_ids_chosen() {
+    let repo = Repo::new();
+    let mut session = picker(&repo);
+    let drawn = session.expect("none: lay nothing now").unwrap();
+    let drawn = String::from_utf8_lossy(drawn.before()).into_owned();
+    assert!(drawn.contains("…"), "long items are cut: {drawn:?}");
+    std::thread::sleep(Duration::from_millis(150));
+    session.send(ENTER).unwrap();
+    let echoed = session
+        .expect(Regex(
+            "✔\\x1b\\[0m \\x1b\\[1mFoundations to lay \\(recommended for pre-mvp are checked\\)[^\\n]*\\n",
+        ))
+        .unwrap();
+    let line = String::from_utf8_lossy(echoed.as_bytes()).into_owned();
+    assert!(line.contains("\x1b[32mci\x1b[0m\r\n"), "{line:?}");
+    assert!(
+        !line.contains("Every change"),
+        "the description is echoed: {line:?}"
+    );
+    let rest = converse(&mut session, |_| ENTER.to_owned());
+    assert_eq!(rest, ["Main branch"]);
+    assert!(repo.exists(".github/workflows/ci.yml"));
+}

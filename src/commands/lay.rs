@@ -553,11 +553,15 @@ fn pick_recommended<'c>(
                 .iter()
                 .map(|b| format!("{:<15} {}", b.manifest.id, b.manifest.why))
                 .collect();
-            prompter.multi_select(
+            let picked = prompter.multi_select(
                 &format!("Foundations to lay (recommended for {team_stage} are checked)"),
                 &items,
                 &recommended,
-            )?
+            )?;
+            if picked.is_empty() {
+                return Err(Error::NoneChosen);
+            }
+            picked
         }
         _ => (0..recommended.len()).filter(|i| recommended[*i]).collect(),
     };
