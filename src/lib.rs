@@ -24,6 +24,7 @@ mod interrupt;
 mod lock;
 mod parallel;
 mod plan;
+mod progress;
 mod prompt;
 mod questions;
 mod state;

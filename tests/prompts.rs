@@ -314,3 +314,49 @@ fn the_picker_cuts_items_to_the_width_and_echoes_the_ids_chosen() {
     assert_eq!(rest, ["Main branch"]);
     assert!(repo.exists(".github/workflows/ci.yml"));
 }
+
+#[test]
+fn long_steps_show_a_spinner_on_a_terminal_only() {
+    let repo = Repo::new();
+    repo.write("package.json", "{}\n");
+    let mut cmd = crate::support::command();
+    cmd.args(["assess"])
+        .current_dir(repo.path())
+        .env("TERM", "xterm-256color")
+        .env("SCAFFOLD_PROGRESS_DELAY_MS", "0");
+    let mut session = Session::spawn(cmd).expect("spawn scaffold on a pty");
+    session.set_expect_timeout(Some(Duration::from_mins(1)));
+    session.expect("reading the repo").unwrap();
+    session.expect(Eof).unwrap();
+    let piped = crate::support::command()
+        .args(["assess"])
+        .current_dir(repo.path())
+        .env("SCAFFOLD_PROGRESS_DELAY_MS", "0")
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert!(
+        !String::from_utf8_lossy(&piped.stderr).contains("reading the repo"),
+        "{piped:?}"
+    );
+}
+
+#[test]
+fn a_home_folder_is_warned_about_before_it_is_read() {
+    let repo = Repo::new();
+    repo.write("package.json", "{}\n");
+    let out = crate::support::command()
+        .args(["assess"])
+        .current_dir(repo.path())
+        .env("HOME", repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is your home folder: scaffold reads every file in it"),
+        "{stderr}"
+    );
+    let elsewhere = repo.scaffold(&["assess"]);
+    assert!(!elsewhere.stderr.contains("home folder"), "{elsewhere}");
+}

@@ -20,7 +20,10 @@ pub(crate) fn run(args: &AssessArgs) -> Result<ExitStatus> {
         check_stage(stage, Origin::Option { name: "--stage" })?;
     }
     let fs = RepoFs::open(&root)?;
-    let assessment = Assessment::with_state(&root, State::load(&fs)?);
+    let saved = State::load(&fs)?;
+    crate::progress::warn_if_home(&root);
+    let assessment =
+        crate::progress::with_spinner("reading the repo", || Assessment::with_state(&root, saved));
     let stage = match (&args.stage, assessment.recorded_stage()) {
         (Some(stage), _) => stage.clone(),
         (None, Some(recorded)) => {

@@ -147,7 +147,10 @@ fn ask<'c, 't>(
         check_applied(state, ids)?;
     }
     // One reading of the repo serves the defaults and the recommendation (`scaffold assess`).
-    let assessment = Assessment::with_state(&config.root, state.clone());
+    crate::progress::warn_if_home(&config.root);
+    let assessment = crate::progress::with_spinner("reading the repo", || {
+        Assessment::with_state(&config.root, state.clone())
+    });
     answers::check_provided(provided, &questions::common(), catalog)?;
     let mut resolver = Resolver {
         provided,
