@@ -142,8 +142,10 @@ fn is_bare_repository(dir: &Path) -> bool {
     dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir()
 }
 
+/// The real path, without the `\\?\` prefix Windows' own canonical form carries (`dunce`), so a
+/// recorded location never has one.
 fn canonical(path: &Path) -> Result<PathBuf> {
-    std::fs::canonicalize(path).map_err(|source| Error::Read {
+    dunce::canonicalize(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })
@@ -249,7 +251,7 @@ impl Reader<'_> {
         else {
             return Err(refuse("is outside the repository"));
         };
-        let dir = match std::fs::canonicalize(&given) {
+        let dir = match dunce::canonicalize(&given) {
             Ok(dir) => dir,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::RecordedSourceMissing {
