@@ -151,6 +151,19 @@ pub(super) fn kinds() -> impl Iterator<Item = &'static str> {
     PATTERNS.iter().map(|p| p.kind)
 }
 
+/// All the patterns as one regex: whether a text holds anything credential-shaped, in one
+/// forward pass (most texts hold nothing, and the set's overlapping search costs several times
+/// more). Compiled on first use.
+static ANY: LazyLock<Regex> = LazyLock::new(|| {
+    let alternation: Vec<String> = PATTERNS
+        .iter()
+        .map(|p| format!("(?:{})", p.regex))
+        .collect();
+    Regex::new(&alternation.join("|")).expect("leak patterns compile")
+});
+
+/// Which patterns match, and each pattern alone for its captures: compiled only for a text that
+/// holds something credential-shaped.
 struct Compiled {
     set: RegexSet,
     each: Vec<Regex>,
@@ -163,6 +176,51 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
         .map(|p| Regex::new(p.regex).expect("leak pattern compiles"))
         .collect(),
 });
+
+/// Literals every match of some pattern contains, in ASCII lower case: an ASCII text with none of
+/// them holds nothing credential-shaped, and no regex needs compiling to say so.
+const NEEDLES: [&str; 30] = [
+    "akia",
+    "asia",
+    "secret",
+    "-----begin ",
+    "putty-user-key-file-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "hooks.slack.com/",
+    "k_live_",
+    "aiza",
+    "npm_",
+    "sg.",
+    "\"private_key_id\"",
+    "eyj",
+    "postgres://",
+    "postgresql://",
+    "mysql://",
+    "mariadb://",
+    "mongodb://",
+    "mongodb+srv://",
+    "redis://",
+    "rediss://",
+    "amqp://",
+    "amqps://",
+];
+
+/// Whether `text` may hold something credential-shaped: false only when it surely does not.
+pub(super) fn may_match(text: &str) -> bool {
+    if !text.is_ascii() {
+        // Case-insensitive patterns also match some non-ASCII letters (`ſ`, `K`).
+        return ANY.is_match(text);
+    }
+    let lower = text.to_ascii_lowercase();
+    NEEDLES.iter().any(|needle| lower.contains(needle))
+}
 
 /// Every credential the patterns find in `text`, by line (1-based, from `starts`).
 pub(super) fn hits(text: &str, starts: &[usize]) -> Vec<Hit> {
@@ -183,14 +241,23 @@ pub(super) fn hits(text: &str, starts: &[usize]) -> Vec<Hit> {
     found
 }
 
+/// Whether any pattern matches `text`, by the set (what the prefilters must agree with).
+#[cfg(test)]
+pub(super) fn set_matches(text: &str) -> bool {
+    COMPILED.set.is_match(text)
+}
+
 /// Whether any pattern matches `value`, real or not.
 pub(super) fn has_shape(value: &str) -> bool {
-    COMPILED.set.is_match(value)
+    ANY.is_match(value)
 }
 
 /// `text` with every value a pattern matches, real or not, replaced by `[redacted]`: what the
 /// scan keeps for the area checks, so no check can echo a credential.
 pub(crate) fn mask(text: &str) -> Cow<'_, str> {
+    if !may_match(text) {
+        return Cow::Borrowed(text);
+    }
     let mut spans: Vec<(usize, usize)> = Vec::new();
     each_match(text, |index, caps| {
         if let Some(value) = caps.get(PATTERNS[index].value) {
@@ -217,6 +284,9 @@ pub(crate) fn mask(text: &str) -> Cow<'_, str> {
 
 /// Calls `f` with the pattern index and captures of every match, after one pass of the set.
 fn each_match(text: &str, mut f: impl FnMut(usize, &Captures<'_>)) {
+    if !ANY.is_match(text) {
+        return;
+    }
     let compiled = &*COMPILED;
     for index in &compiled.set.matches(text) {
         for caps in compiled.each[index].captures_iter(text) {
