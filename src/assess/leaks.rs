@@ -174,7 +174,7 @@ impl Bounded {
 /// has a leak or `budget` is spent. The same files are read on every run of the same tree.
 pub(crate) fn find_first(root: &Path, scan: &Scan, tracked: &[String], budget: Budget) -> Bounded {
     let mut candidates = candidates(scan, tracked);
-    candidates.sort_by_key(|(path, from_git)| likeliness(path, *from_git));
+    candidates.sort_by_cached_key(|(path, from_git)| likeliness(path, *from_git));
     let mut bounded = Bounded {
         candidates: candidates.len(),
         ..Bounded::default()

@@ -52,11 +52,14 @@ impl Scan {
             let Ok(rel) = entry.path().strip_prefix(root) else {
                 continue;
             };
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel = match rel.to_str() {
+                Some(rel) if std::path::MAIN_SEPARATOR == '/' => rel.to_owned(),
+                _ => rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            };
             if keeps(&rel)
                 && let Some(text) = crate::fs::read_walked_text(root, &rel, MAX_READ)
             {
@@ -64,8 +67,7 @@ impl Scan {
             }
             scan.files.push(rel);
         }
-        scan.files
-            .sort_by(|a, b| (depth(a), a.as_str()).cmp(&(depth(b), b.as_str())));
+        sort_shallowest_first(&mut scan.files);
         scan
     }
 
@@ -145,6 +147,13 @@ fn kept(text: &str) -> String {
 fn is_state_dir(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n == crate::state::STATE_DIR)
+}
+
+/// Sorts paths by depth, then by name (each depth counted once).
+fn sort_shallowest_first(files: &mut Vec<String>) {
+    let mut keyed: Vec<(usize, String)> = files.drain(..).map(|f| (depth(&f), f)).collect();
+    keyed.sort_unstable();
+    files.extend(keyed.into_iter().map(|(_, f)| f));
 }
 
 fn depth(path: &str) -> usize {
