@@ -2,9 +2,9 @@
 //! held to the limits of `limits` (nesting depth, partial recursion, output size).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
 use std::fmt::Write as _;
 use std::path::{Component, Path};
+use std::sync::{Arc, Mutex};
 
 use handlebars::{Handlebars, RenderContext, Renderable, template::Template};
 use serde_json::{Value, json};
@@ -266,7 +266,11 @@ static PARSED: std::sync::LazyLock<Mutex<HashMap<String, Arc<Template>>>> =
 
 /// The parsed template of a text, parsed once per run.
 fn parsed(text: &str) -> std::result::Result<Arc<Template>, Failure> {
-    let cache = || PARSED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cache = || {
+        PARSED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
     if let Some(template) = cache().get(text) {
         return Ok(Arc::clone(template));
     }
