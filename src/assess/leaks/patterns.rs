@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::{Captures, Regex, RegexSet};
 
 use super::Hit;
@@ -177,8 +178,9 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
         .collect(),
 });
 
-/// Literals every match of some pattern contains, in ASCII lower case: an ASCII text with none of
-/// them holds nothing credential-shaped, and no regex needs compiling to say so.
+/// Literals every match of some pattern contains, up to ASCII case: a text with none of them (and
+/// neither `ſ` nor the Kelvin sign `K`, which case-insensitive patterns read as `s` and `k`) holds
+/// nothing credential-shaped, and no regex needs compiling or running to say so.
 const NEEDLES: [&str; 30] = [
     "akia",
     "asia",
@@ -212,14 +214,18 @@ const NEEDLES: [&str; 30] = [
     "amqps://",
 ];
 
+/// The needles, searched in one pass (ASCII case-insensitive).
+static NEEDLE_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(NEEDLES)
+        .expect("needles build")
+});
+
 /// Whether `text` may hold something credential-shaped: false only when it surely does not.
 pub(super) fn may_match(text: &str) -> bool {
-    if !text.is_ascii() {
-        // Case-insensitive patterns also match some non-ASCII letters (`ſ`, `K`).
-        return ANY.is_match(text);
-    }
-    let lower = text.to_ascii_lowercase();
-    NEEDLES.iter().any(|needle| lower.contains(needle))
+    NEEDLE_SEARCH.is_match(text)
+        || !text.is_ascii() && (text.contains('\u{17F}') || text.contains('\u{212A}'))
 }
 
 /// Every credential the patterns find in `text`, by line (1-based, from `starts`).
@@ -255,9 +261,6 @@ pub(super) fn has_shape(value: &str) -> bool {
 /// `text` with every value a pattern matches, real or not, replaced by `[redacted]`: what the
 /// scan keeps for the area checks, so no check can echo a credential.
 pub(crate) fn mask(text: &str) -> Cow<'_, str> {
-    if !may_match(text) {
-        return Cow::Borrowed(text);
-    }
     let mut spans: Vec<(usize, usize)> = Vec::new();
     each_match(text, |index, caps| {
         if let Some(value) = caps.get(PATTERNS[index].value) {
@@ -284,7 +287,7 @@ pub(crate) fn mask(text: &str) -> Cow<'_, str> {
 
 /// Calls `f` with the pattern index and captures of every match, after one pass of the set.
 fn each_match(text: &str, mut f: impl FnMut(usize, &Captures<'_>)) {
-    if !ANY.is_match(text) {
+    if !may_match(text) || !ANY.is_match(text) {
         return;
     }
     let compiled = &*COMPILED;
