@@ -506,7 +506,7 @@ pub(crate) fn open_walked(
             .ok()?
     };
     let opened = file.metadata().ok()?;
-    opened.is_file().then(|| (file, opened.len()))
+    opened.is_file().then_some((file, opened.len()))
 }
 
 /// The nearest folder at or above `dir` that holds a `.git` (the git work tree `dir` is in).
