@@ -477,8 +477,8 @@ pub(crate) fn write_tree<'a>(
 
 /// Opens the regular file `rel` under `root` for a read-only walk of the repo (the assessment):
 /// never through a symlink at its end, nor, with `check_folders`, through a folder on the way that
-/// is a symlink or `..` (paths git lists; the walk itself never enters a symlinked folder). The
-/// file opened must be the one checked (not swapped for a link in between). `None` for anything
+/// is a symlink or `..` (paths git lists; the walk itself never enters a symlinked folder). What is
+/// checked is the file opened, so it cannot be swapped for a link in between. `None` for anything
 /// else, or an error. Returns the file and its length.
 pub(crate) fn open_walked(
     root: &Path,
@@ -496,18 +496,19 @@ pub(crate) fn open_walked(
             return None;
         }
     }
-    let path = root.join(rel);
-    let checked = std::fs::symlink_metadata(&path).ok()?;
-    if !checked.file_type().is_file() {
-        return None;
-    }
-    let file = std::fs::File::open(&path).ok()?;
-    let opened = file.metadata().ok()?;
-    let same = {
-        use std::os::unix::fs::MetadataExt as _;
-        opened.is_file() && checked.dev() == opened.dev() && checked.ino() == opened.ino()
+    // One open that refuses a symlink at the end (`O_NOFOLLOW`) and never waits on a FIFO
+    // (`O_NONBLOCK`), then the opened file's own metadata: a regular file, or nothing.
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(flags.bits().cast_signed())
+            .open(root.join(rel))
+            .ok()?
     };
-    same.then_some((file, checked.len()))
+    let opened = file.metadata().ok()?;
+    opened.is_file().then_some((file, opened.len()))
 }
 
 /// The nearest folder at or above `dir` that holds a `.git` (the git work tree `dir` is in).

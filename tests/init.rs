@@ -488,3 +488,61 @@ fn next_steps_and_the_list_fit_the_width_and_wrap_between_words() {
         words(&run_with_columns(&wide, &["list"], None))
     );
 }
+
+/// A credential-shaped value built at run time (no literal for secret scanners to flag).
+fn fake_token() -> String {
+    let alphabet = b"Q7wErT9yUiOpA3sDfGhJkLzXcVbNm1";
+    let tail: String = (0..36)
+        .map(|i| char::from(alphabet[(i * 11 + 5) % alphabet.len()]))
+        .collect();
+    format!("ghp_{tail}")
+}
+
+#[test]
+fn a_bare_init_looks_for_leaks_likeliest_first_on_a_budget_and_says_so() {
+    // At pre-mvp without a cloud, only a leaked credential makes secrets-rbac due: init looks.
+    let pre_mvp = [
+        "init",
+        "--yes",
+        "--dry-run",
+        "--set",
+        "stage=pre-mvp",
+        "--set",
+        "cloud=none",
+        "--set",
+        "database=none",
+        "--set",
+        "code_owner=@acme/platform",
+    ];
+    let repo = Repo::new();
+    repo.write(
+        "package.json",
+        "{\"scripts\": {\"test\": \"node --test\"}}\n",
+    );
+    // Nine clean logs of 1.5 MiB (1 MiB read of each) outrun the 8 MiB budget before the
+    // notes, which leak.
+    let line = "a clean log line, nothing to see here\n";
+    let log = line.repeat(3 * 1024 * 1024 / 2 / line.len());
+    for i in 0..9 {
+        repo.write(&format!("logs/big{i}.txt"), &log);
+    }
+    repo.write("zz/notes.md", &format!("token: {}\n", fake_token()));
+    repo.scaffold(&pre_mvp)
+        .success()
+        .stderr_has(
+            "note: looked for leaked credentials in 8 of 11 files (the likeliest first, on a budget); `scaffold assess` reads them all",
+        )
+        .never_says("secrets-rbac");
+    // assess reads everything.
+    let report: serde_json::Value =
+        serde_json::from_str(&repo.scaffold(&["assess", "--json"]).stdout).unwrap();
+    assert_eq!(
+        report["leaks"],
+        serde_json::json!([{"path": "zz/notes.md", "line": 1, "kind": "github-token"}])
+    );
+    // A `.env` is read first, whatever its place in the tree: the leak decides, nothing to note.
+    repo.write("zz/.env", &format!("GITHUB_TOKEN={}\n", fake_token()));
+    let run = repo.scaffold(&pre_mvp);
+    run.success().stdout_has("secrets-rbac");
+    assert!(!run.stderr.contains("looked for leaked"), "{run}");
+}

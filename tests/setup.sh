@@ -7,6 +7,8 @@
 #  - the package managers the toolchain tests make their fixtures' lockfiles with, into
 #    target/toolchains: uv and Poetry from PyPI (a venv), pnpm from npm (the shared default major)
 #  - faketime, from Debian packages (tests move the clock to prove the output does not depend on it)
+#  - ripgrep, from Debian packages: the baseline of the benchmarks (tests/bench-real.sh,
+#    tests/bench-assess.sh)
 #  - Node and npm from Debian packages, pnpm from npm, and uv and poetry (the versions the GitLab jobs
 #    install, from blueprints/shared.toml) from PyPI into target/toolchains (a venv): the generated
 #    jobs run in fresh projects with the host's toolchains standing in for their images
@@ -28,6 +30,7 @@ command -v go >/dev/null || need_apt+=(golang-go)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v faketime >/dev/null || need_apt+=(faketime)
+command -v rg >/dev/null || need_apt+=(ripgrep)
 command -v age-keygen >/dev/null || need_apt+=(age)
 command -v groff >/dev/null || need_apt+=(groff-base)
 command -v man >/dev/null || need_apt+=(man-db)

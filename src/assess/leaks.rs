@@ -79,6 +79,17 @@ impl Serialize for Leak {
     }
 }
 
+impl Leak {
+    /// A leak to ask "what if the repo leaked a credential?" (never shown).
+    pub(crate) fn hypothetical() -> Leak {
+        Leak {
+            path: String::new(),
+            line: Line::At(0),
+            kind: "hypothetical",
+        }
+    }
+}
+
 /// A credential found in a text: its 1-based line and its kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Hit {
@@ -90,23 +101,7 @@ struct Hit {
 /// `tracked` are files git tracks though `.gitignore` covers them: they are in every clone.
 /// Symlinks are never followed: git lists a tracked symlink, whose target may be anywhere.
 pub(crate) fn find(root: &Path, scan: &Scan, tracked: &[String]) -> Vec<Leak> {
-    let walked: HashSet<&str> = if tracked.is_empty() {
-        HashSet::new()
-    } else {
-        scan.files().iter().map(String::as_str).collect()
-    };
-    let candidates: Vec<(&str, bool)> = scan
-        .files()
-        .iter()
-        .map(|p| (p.as_str(), false))
-        .chain(
-            tracked
-                .iter()
-                .filter(|p| !walked.contains(p.as_str()))
-                .map(|p| (p.as_str(), true)),
-        )
-        .filter(|(p, _)| is_candidate(p))
-        .collect();
+    let candidates = candidates(scan, tracked);
     // Reading is most of the cost on a large repo: spread it over the cores.
     let found = parallel::map(&candidates, parallel::cores().min(8), |(path, from_git)| {
         read::read(root, path, *from_git)
@@ -117,6 +112,117 @@ pub(crate) fn find(root: &Path, scan: &Scan, tracked: &[String]) -> Vec<Leak> {
     leaks.sort();
     leaks.dedup();
     leaks
+}
+
+/// The files the scan reads, with whether git listed them (tracked though ignored).
+fn candidates<'s>(scan: &'s Scan, tracked: &'s [String]) -> Vec<(&'s str, bool)> {
+    let walked: HashSet<&str> = if tracked.is_empty() {
+        HashSet::new()
+    } else {
+        scan.files().iter().map(String::as_str).collect()
+    };
+    scan.files()
+        .iter()
+        .map(|p| (p.as_str(), false))
+        .chain(
+            tracked
+                .iter()
+                .filter(|p| !walked.contains(p.as_str()))
+                .map(|p| (p.as_str(), true)),
+        )
+        .filter(|(p, _)| is_candidate(p))
+        .collect()
+}
+
+/// How much a bounded scan (`find_first`) reads at most: files, and bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    pub(crate) files: usize,
+    pub(crate) bytes: u64,
+}
+
+/// What `init` and `upgrade` read at most when a recommendation depends on leaks: a few
+/// milliseconds of work. `scaffold assess` reads everything.
+pub(crate) const BUDGET: Budget = Budget {
+    files: 2000,
+    bytes: 8 * 1024 * 1024,
+};
+
+/// What a bounded scan found: the leaks of the first file that has any (or none), and how many
+/// of the candidate files it read.
+#[derive(Debug, Default)]
+pub(crate) struct Bounded {
+    pub(crate) leaks: Vec<Leak>,
+    read: usize,
+    candidates: usize,
+}
+
+impl Bounded {
+    /// Says what was read when the budget ran out before any leak was found.
+    pub(crate) fn note(&self) -> Option<String> {
+        (self.leaks.is_empty() && self.read < self.candidates).then(|| {
+            format!(
+                "looked for leaked credentials in {} of {} files (the likeliest first, on a budget); `scaffold assess` reads them all",
+                self.read, self.candidates
+            )
+        })
+    }
+}
+
+/// Whether the repo leaks a credential, reading the likeliest files first (`.env` files, keys,
+/// files git tracks though ignored, then configuration and scripts, shallowest first) until one
+/// has a leak or `budget` is spent. The same files are read on every run of the same tree.
+pub(crate) fn find_first(root: &Path, scan: &Scan, tracked: &[String], budget: Budget) -> Bounded {
+    let mut candidates = candidates(scan, tracked);
+    candidates.sort_by_cached_key(|(path, from_git)| likeliness(path, *from_git));
+    let mut bounded = Bounded {
+        candidates: candidates.len(),
+        ..Bounded::default()
+    };
+    let mut bytes = 0;
+    // In chunks spread over the cores; the budget is counted in order, so where it stops does
+    // not depend on the threads.
+    for chunk in candidates.chunks(64) {
+        let found = parallel::map(chunk, parallel::cores().min(8), |(path, from_git)| {
+            read::read_sized(root, path, *from_git).map_or((0, Vec::new()), |(len, contents)| {
+                (len, leaks_in(path, &contents))
+            })
+        });
+        for (len, leaks) in found {
+            if bounded.read == budget.files || bytes + len > budget.bytes && bounded.read > 0 {
+                return bounded;
+            }
+            bytes += len;
+            bounded.read += 1;
+            if !leaks.is_empty() {
+                bounded.leaks = leaks;
+                return bounded;
+            }
+        }
+    }
+    bounded
+}
+
+/// The order a bounded scan reads in: 0 for files made to hold credentials, 1 for configuration
+/// and scripts, 2 for the rest.
+fn likeliness(path: &str, from_git: bool) -> u8 {
+    let name = scan::name(path).to_ascii_lowercase();
+    let secretish = assign::is_dotenv(&name)
+        || matches!(
+            name.as_str(),
+            ".netrc" | "_netrc" | "config.json" | ".npmrc" | ".pypirc"
+        )
+        || name.starts_with("id_")
+        || name.contains("secret")
+        || name.contains("credential")
+        || scan::has_ext(&name, &["pem", "key", "ppk", "p12", "tfvars"]);
+    if from_git || secretish {
+        0
+    } else if scan::is_config_or_script(path) {
+        1
+    } else {
+        2
+    }
 }
 
 /// Files worth reading: anything textual that is not a generated bundle, media, a test fixture

@@ -12,7 +12,8 @@ pub(crate) mod scan;
 pub(crate) mod table;
 pub(crate) mod terrain;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::assess::areas::{AreaId, Facts, Status};
 use crate::assess::leaks::Leak;
@@ -28,11 +29,21 @@ use crate::state::State;
 pub(crate) struct Assessment {
     /// The stack: languages, CI host, database, cloud, containers, infrastructure as code.
     pub(crate) detected: Detected,
-    /// Files holding what look like real credentials (never their values).
-    pub(crate) leaks: Vec<Leak>,
     /// What scaffold applied (foundations count as present, with their version).
     pub(crate) state: State,
     scan: Scan,
+    leaks: Leaks,
+}
+
+/// Files holding what look like real credentials (never their values): all of them (`assess`),
+/// or, for `init` and `upgrade`, looked for only when a recommendation depends on them.
+#[derive(Debug)]
+enum Leaks {
+    Read(Vec<Leak>),
+    Deferred {
+        root: PathBuf,
+        found: OnceLock<leaks::Bounded>,
+    },
 }
 
 impl Assessment {
@@ -47,16 +58,68 @@ impl Assessment {
     /// candidate file for leaked credentials.
     pub(crate) fn with_state(root: &Path, state: State) -> Assessment {
         let tracked = TrackedButIgnored::start(root);
+        let mut assessment = Self::detected(root, state);
+        assessment.leaks = Leaks::Read(leaks::find(root, &assessment.scan, &tracked.finish()));
+        assessment
+    }
+
+    /// What `init` and `upgrade` need: the walk and detection. Files are read for leaked
+    /// credentials only if a recommendation depends on them, then on a budget
+    /// (`leak_scan_note` says when the budget ran out).
+    pub(crate) fn for_laying(root: &Path, state: State) -> Assessment {
+        let mut assessment = Self::detected(root, state);
+        assessment.leaks = Leaks::Deferred {
+            root: root.to_owned(),
+            found: OnceLock::new(),
+        };
+        assessment
+    }
+
+    fn detected(root: &Path, state: State) -> Assessment {
         let scan = Scan::walk(root);
         let mut detected = detect::from_scan(&scan, &|path| state.owns_file(path));
         detected.default_branch = detect::branch::default_branch(root);
-        let leaks = leaks::find(root, &scan, &tracked.finish());
         Assessment {
             detected,
-            leaks,
             state,
             scan,
+            leaks: Leaks::Read(Vec::new()),
         }
+    }
+
+    /// The leaks found: every one (`with_state`), or for a deferred scan those it found so far.
+    fn leaks(&self) -> &[Leak] {
+        match &self.leaks {
+            Leaks::Read(leaks) => leaks,
+            Leaks::Deferred { found, .. } => found.get().map_or(&[], |b| &b.leaks),
+        }
+    }
+
+    /// The leaks a recommendation is decided with: for a deferred scan, a budgeted look runs only
+    /// when the answer for "no leak" and for "a leak" differ.
+    fn leaks_deciding<T: PartialEq>(&self, decide: impl Fn(&[Leak]) -> T) -> T {
+        let Leaks::Deferred { root, found } = &self.leaks else {
+            return decide(self.leaks());
+        };
+        if found.get().is_none() {
+            let without = decide(&[]);
+            if without == decide(&[Leak::hypothetical()]) {
+                return without;
+            }
+        }
+        let bounded = found.get_or_init(|| {
+            let tracked = TrackedButIgnored::start(root).finish();
+            leaks::find_first(root, &self.scan, &tracked, leaks::BUDGET)
+        });
+        decide(&bounded.leaks)
+    }
+
+    /// When a deferred leak scan stopped at its budget without finding any leak: what it read.
+    pub(crate) fn leak_scan_note(&self) -> Option<String> {
+        let Leaks::Deferred { found, .. } = &self.leaks else {
+            return None;
+        };
+        found.get().and_then(leaks::Bounded::note)
     }
 
     /// The stage recorded by `init`, if any.
@@ -75,11 +138,15 @@ impl Assessment {
 
     /// The same, for a stack the team declared (answers win over what the repo shows).
     fn report_for(&self, stage: &str, database: bool, cloud: bool) -> Report {
+        self.report_with(stage, database, cloud, self.leaks())
+    }
+
+    fn report_with(&self, stage: &str, database: bool, cloud: bool, leaks: &[Leak]) -> Report {
         let stage_rank = stage_rank(stage);
         let facts = Facts {
             scan: &self.scan,
             detected: &self.detected,
-            leaks: &self.leaks,
+            leaks,
             state: &self.state,
         };
         let findings: Vec<_> = AreaId::ALL
@@ -90,14 +157,14 @@ impl Assessment {
             stage_rank,
             database,
             cloud,
-            leaks: !self.leaks.is_empty(),
+            leaks: !leaks.is_empty(),
             ssh_deploy: !areas::ssh_deploys(&self.scan).is_empty(),
         };
         Report {
             stage: stage.to_owned(),
             detected: self.detected.clone(),
             areas: rank::rank(&findings, &ctx),
-            leaks: self.leaks.clone(),
+            leaks: leaks.to_vec(),
         }
     }
 
@@ -121,17 +188,19 @@ impl Assessment {
         database: bool,
         cloud: bool,
     ) -> Vec<&'static str> {
-        let mut ids: Vec<&'static str> = self
-            .report_for(stage, database, cloud)
-            .areas
-            .iter()
-            .filter(|r| r.area.is_primary() && r.bucket != Bucket::NotYet)
-            .filter(|r| r.finding.status != Status::Present || r.finding.applied.is_some())
-            .filter_map(|r| r.area.foundation())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+        self.leaks_deciding(|leaks| {
+            let mut ids: Vec<&'static str> = self
+                .report_with(stage, database, cloud, leaks)
+                .areas
+                .iter()
+                .filter(|r| r.area.is_primary() && r.bucket != Bucket::NotYet)
+                .filter(|r| r.finding.status != Status::Present || r.finding.applied.is_some())
+                .filter_map(|r| r.area.foundation())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
     }
 
     /// The foundations whose recommendation the assessment decides (the others follow their

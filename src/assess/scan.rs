@@ -20,6 +20,10 @@ pub(crate) struct Scan {
     files: Vec<String>,
     /// Lowercased text of the files `keeps` selects, credentials masked.
     texts: HashMap<String, String>,
+    /// Whether each file is in a sample tree (`is_sample`), worked out once.
+    samples: Vec<bool>,
+    /// The indices of the files with a text, in order: the few files `containing` looks at.
+    with_text: Vec<usize>,
 }
 
 impl Scan {
@@ -52,11 +56,14 @@ impl Scan {
             let Ok(rel) = entry.path().strip_prefix(root) else {
                 continue;
             };
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel = match rel.to_str() {
+                Some(rel) if std::path::MAIN_SEPARATOR == '/' => rel.to_owned(),
+                _ => rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            };
             if keeps(&rel)
                 && let Some(text) = crate::fs::read_walked_text(root, &rel, MAX_READ)
             {
@@ -64,9 +71,17 @@ impl Scan {
             }
             scan.files.push(rel);
         }
-        scan.files
-            .sort_by(|a, b| (depth(a), a.as_str()).cmp(&(depth(b), b.as_str())));
+        scan.index();
         scan
+    }
+
+    /// Sorts the files and works out what each pass over them would otherwise work out again.
+    fn index(&mut self) {
+        sort_shallowest_first(&mut self.files);
+        self.samples = self.files.iter().map(|f| is_sample(f)).collect();
+        self.with_text = (0..self.files.len())
+            .filter(|&i| self.texts.contains_key(&self.files[i]))
+            .collect();
     }
 
     /// Builds a scan from paths and texts, for unit tests of the checks.
@@ -79,8 +94,7 @@ impl Scan {
             }
             scan.files.push((*path).to_owned());
         }
-        scan.files
-            .sort_by(|a, b| (depth(a), a.as_str()).cmp(&(depth(b), b.as_str())));
+        scan.index();
         scan
     }
 
@@ -105,8 +119,9 @@ impl Scan {
     pub(crate) fn paths(&self, select: impl Fn(&str) -> bool) -> Vec<String> {
         self.files
             .iter()
-            .filter(|f| !is_sample(f) && select(f))
-            .cloned()
+            .zip(&self.samples)
+            .filter(|(f, sample)| !**sample && select(f))
+            .map(|(f, _)| f.clone())
             .collect()
     }
 
@@ -117,9 +132,11 @@ impl Scan {
         select: impl Fn(&str) -> bool,
         needles: &[&str],
     ) -> Vec<String> {
-        self.files
+        self.with_text
             .iter()
-            .filter(|f| !is_sample(f) && select(f))
+            .filter(|&&i| !self.samples[i])
+            .map(|&i| &self.files[i])
+            .filter(|f| select(f))
             .filter(|f| {
                 self.text(f)
                     .is_some_and(|t| needles.iter().any(|n| t.contains(n)))
@@ -145,6 +162,13 @@ fn kept(text: &str) -> String {
 fn is_state_dir(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n == crate::state::STATE_DIR)
+}
+
+/// Sorts paths by depth, then by name (each depth counted once).
+fn sort_shallowest_first(files: &mut Vec<String>) {
+    let mut keyed: Vec<(usize, String)> = files.drain(..).map(|f| (depth(&f), f)).collect();
+    keyed.sort_unstable();
+    files.extend(keyed.into_iter().map(|(_, f)| f));
 }
 
 fn depth(path: &str) -> usize {

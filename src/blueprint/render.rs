@@ -1,9 +1,10 @@
 //! Renders a blueprint for a set of answers. Pure: it never touches the disk. Every template is
 //! held to the limits of `limits` (nesting depth, partial recursion, output size).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Component, Path};
+use std::sync::{Arc, Mutex};
 
 use handlebars::{Handlebars, RenderContext, Renderable, template::Template};
 use serde_json::{Value, json};
@@ -246,9 +247,7 @@ fn render_checked(
     ctx: &handlebars::Context,
     budget: usize,
 ) -> std::result::Result<String, Failure> {
-    let template = Template::compile(text)
-        .map_err(|e| Failure::Handlebars(handlebars::RenderError::from(e)))?;
-    limits::check(&template).map_err(Failure::Limit)?;
+    let template = parsed(text)?;
     let mut out = CappedOutput::new(budget);
     let mut rc = RenderContext::new(None);
     let result = template.render(&ENGINE, ctx, &mut rc, &mut out);
@@ -257,6 +256,34 @@ fn render_checked(
     }
     result.map_err(Failure::Handlebars)?;
     out.finish().map_err(Failure::Limit)
+}
+
+/// Texts Handlebars parsed and found within the limits, by text: its parser is slow (most of the
+/// cost of a template outside the subset), and `blueprint lint` renders the same templates for
+/// hundreds of combinations of answers. Emptied when full, so it stays small.
+static PARSED: std::sync::LazyLock<Mutex<HashMap<String, Arc<Template>>>> =
+    std::sync::LazyLock::new(Mutex::default);
+
+/// The parsed template of a text, parsed once per run.
+fn parsed(text: &str) -> std::result::Result<Arc<Template>, Failure> {
+    let cache = || {
+        PARSED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(template) = cache().get(text) {
+        return Ok(Arc::clone(template));
+    }
+    let template = Template::compile(text)
+        .map_err(|e| Failure::Handlebars(handlebars::RenderError::from(e)))?;
+    limits::check(&template).map_err(Failure::Limit)?;
+    let template = Arc::new(template);
+    let mut cache = cache();
+    if cache.len() >= 1024 {
+        cache.clear();
+    }
+    cache.insert(text.to_owned(), Arc::clone(&template));
+    Ok(template)
 }
 
 /// The error for a text Handlebars did not render; `line` finds the template's line.

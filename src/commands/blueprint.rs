@@ -307,48 +307,69 @@ fn lint_blueprint(
         Box::new(sampled_combinations(&axes, max_combinations))
     };
     let mut seen = Vec::new();
-    for answers in combinations {
-        // A blueprint is never laid with answers it does not fit (its `requires`).
-        if !blueprint.manifest.fits(&answers) {
-            continue;
-        }
-        findings.renders += 1;
-        let repo = crate::detect::template_context(
-            &crate::detect::Detected::default(),
-            answers.get("language").map(String::as_str),
-        );
-        let extras = Extras {
-            adr_number: 1,
-            date: "2026-01-01",
-            shared: &catalog.shared,
-            repo: &repo,
-        };
-        let Err(e) = render::render(blueprint, &answers, &extras) else {
-            continue;
-        };
-        let message = format!("{}: {e}", place.display());
-        if !seen.contains(&message) {
-            findings.problems.push(format!(
-                "{message}\n    (with {})",
-                answers
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ));
-            seen.push(message);
-        }
-        // A template past a limit is past it for most answers: once is enough, and fast.
-        let limit = matches!(
-            e,
-            Error::TemplateTooDeep { .. }
-                | Error::PartialRecursion { .. }
-                | Error::TemplateTooLarge { .. }
-        );
-        if limit {
+    // A blueprint is never laid with answers it does not fit (its `requires`).
+    let mut fitting = combinations.filter(|answers| blueprint.manifest.fits(answers));
+    // Rendered in chunks spread over the cores, then judged in order: the same findings as one at
+    // a time.
+    loop {
+        let chunk: Vec<BTreeMap<String, String>> = fitting.by_ref().take(LINT_CHUNK).collect();
+        if chunk.is_empty() {
             break;
         }
+        let results = crate::parallel::map(&chunk, crate::parallel::cores(), |answers| {
+            render_for_lint(catalog, blueprint, answers)
+        });
+        for (answers, result) in chunk.iter().zip(results) {
+            findings.renders += 1;
+            let Err(e) = result else {
+                continue;
+            };
+            let message = format!("{}: {e}", place.display());
+            if !seen.contains(&message) {
+                findings.problems.push(format!(
+                    "{message}\n    (with {})",
+                    answers
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+                seen.push(message);
+            }
+            // A template past a limit is past it for most answers: once is enough, and fast.
+            let limit = matches!(
+                e,
+                Error::TemplateTooDeep { .. }
+                    | Error::PartialRecursion { .. }
+                    | Error::TemplateTooLarge { .. }
+            );
+            if limit {
+                return;
+            }
+        }
     }
+}
+
+/// How many combinations lint renders at once (spread over the cores) before judging them.
+const LINT_CHUNK: usize = 64;
+
+/// One render of a blueprint as lint does it: no repo, a fixed ADR number and date.
+fn render_for_lint(
+    catalog: &Catalog,
+    blueprint: &Blueprint,
+    answers: &BTreeMap<String, String>,
+) -> Result<render::Rendered> {
+    let repo = crate::detect::template_context(
+        &crate::detect::Detected::default(),
+        answers.get("language").map(String::as_str),
+    );
+    let extras = Extras {
+        adr_number: 1,
+        date: "2026-01-01",
+        shared: &catalog.shared,
+        repo: &repo,
+    };
+    render::render(blueprint, answers, &extras)
 }
 
 fn report(findings: &Findings, blueprints: usize) -> ExitStatus {

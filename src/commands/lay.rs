@@ -146,10 +146,11 @@ fn ask<'c, 't>(
     if let Selection::Upgrade { ids } = selection {
         check_applied(state, ids)?;
     }
-    // One reading of the repo serves the defaults and the recommendation (`scaffold assess`).
+    // One reading of the repo serves the defaults and the recommendation (`scaffold assess`): the
+    // walk and detection; files are read for leaks only if the recommendation depends on them.
     crate::progress::warn_if_home(&config.root);
     let assessment = crate::progress::with_spinner("reading the repo", || {
-        Assessment::with_state(&config.root, state.clone())
+        Assessment::for_laying(&config.root, state.clone())
     });
     answers::check_provided(provided, &questions::common(), catalog)?;
     let mut resolver = Resolver {
@@ -848,6 +849,9 @@ fn recommended(
     let stage = answers.get("stage").map_or("seed", String::as_str);
     let declared = |key: &str| answers.get(key).is_some_and(|v| v != "none");
     let ids = assessment.recommended_for(stage, declared("database"), declared("cloud"));
+    if let Some(note) = assessment.leak_scan_note() {
+        errln!("note: {note}");
+    }
     let assessed = Assessment::assessed_foundations();
     catalog
         .blueprints()

@@ -763,3 +763,36 @@ fn every_kind_has_a_true_case() {
         assert!(covered.contains(&kind), "no true case of {kind}");
     }
 }
+
+#[test]
+fn the_prefilters_pass_every_text_a_pattern_matches() {
+    let cases: Vec<Case> = true_cases()
+        .into_iter()
+        .chain(placeholder_cases())
+        .collect();
+    let mut shaped = 0;
+    for case in &cases {
+        let text = String::from_utf8_lossy(&case.bytes);
+        // `ſ` and the Kelvin sign read as `s` and `k` to a case-insensitive pattern.
+        let folded = text.replace('s', "\u{17F}").replace('k', "\u{212A}");
+        for text in [
+            text.as_ref(),
+            &text.to_uppercase(),
+            &text.replace("  ", " é "),
+            &folded,
+        ] {
+            let set = patterns::set_matches(text);
+            assert!(
+                !set || patterns::may_match(text),
+                "{}: needles miss it",
+                case.path
+            );
+            assert_eq!(patterns::has_shape(text), set, "{}", case.path);
+            shaped += usize::from(set);
+        }
+    }
+    assert!(
+        shaped >= 3 * true_cases().len() / 2,
+        "the corpus exercises the patterns"
+    );
+}

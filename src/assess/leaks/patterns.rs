@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::{Captures, Regex, RegexSet};
 
 use super::Hit;
@@ -151,6 +152,19 @@ pub(super) fn kinds() -> impl Iterator<Item = &'static str> {
     PATTERNS.iter().map(|p| p.kind)
 }
 
+/// All the patterns as one regex: whether a text holds anything credential-shaped, in one
+/// forward pass (most texts hold nothing, and the set's overlapping search costs several times
+/// more). Compiled on first use.
+static ANY: LazyLock<Regex> = LazyLock::new(|| {
+    let alternation: Vec<String> = PATTERNS
+        .iter()
+        .map(|p| format!("(?:{})", p.regex))
+        .collect();
+    Regex::new(&alternation.join("|")).expect("leak patterns compile")
+});
+
+/// Which patterns match, and each pattern alone for its captures: compiled only for a text that
+/// holds something credential-shaped.
 struct Compiled {
     set: RegexSet,
     each: Vec<Regex>,
@@ -163,6 +177,56 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
         .map(|p| Regex::new(p.regex).expect("leak pattern compiles"))
         .collect(),
 });
+
+/// Literals every match of some pattern contains, up to ASCII case: a text with none of them (and
+/// neither `ſ` nor the Kelvin sign `K`, which case-insensitive patterns read as `s` and `k`) holds
+/// nothing credential-shaped, and no regex needs compiling or running to say so.
+const NEEDLES: [&str; 30] = [
+    "akia",
+    "asia",
+    "secret",
+    "-----begin ",
+    "putty-user-key-file-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "hooks.slack.com/",
+    "k_live_",
+    "aiza",
+    "npm_",
+    "sg.",
+    "\"private_key_id\"",
+    "eyj",
+    "postgres://",
+    "postgresql://",
+    "mysql://",
+    "mariadb://",
+    "mongodb://",
+    "mongodb+srv://",
+    "redis://",
+    "rediss://",
+    "amqp://",
+    "amqps://",
+];
+
+/// The needles, searched in one pass (ASCII case-insensitive).
+static NEEDLE_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(NEEDLES)
+        .expect("needles build")
+});
+
+/// Whether `text` may hold something credential-shaped: false only when it surely does not.
+pub(super) fn may_match(text: &str) -> bool {
+    NEEDLE_SEARCH.is_match(text)
+        || !text.is_ascii() && (text.contains('\u{17F}') || text.contains('\u{212A}'))
+}
 
 /// Every credential the patterns find in `text`, by line (1-based, from `starts`).
 pub(super) fn hits(text: &str, starts: &[usize]) -> Vec<Hit> {
@@ -183,9 +247,15 @@ pub(super) fn hits(text: &str, starts: &[usize]) -> Vec<Hit> {
     found
 }
 
+/// Whether any pattern matches `text`, by the set (what the prefilters must agree with).
+#[cfg(test)]
+pub(super) fn set_matches(text: &str) -> bool {
+    COMPILED.set.is_match(text)
+}
+
 /// Whether any pattern matches `value`, real or not.
 pub(super) fn has_shape(value: &str) -> bool {
-    COMPILED.set.is_match(value)
+    ANY.is_match(value)
 }
 
 /// `text` with every value a pattern matches, real or not, replaced by `[redacted]`: what the
@@ -217,6 +287,9 @@ pub(crate) fn mask(text: &str) -> Cow<'_, str> {
 
 /// Calls `f` with the pattern index and captures of every match, after one pass of the set.
 fn each_match(text: &str, mut f: impl FnMut(usize, &Captures<'_>)) {
+    if !may_match(text) || !ANY.is_match(text) {
+        return;
+    }
     let compiled = &*COMPILED;
     for index in &compiled.set.matches(text) {
         for caps in compiled.each[index].captures_iter(text) {

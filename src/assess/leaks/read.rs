@@ -51,15 +51,22 @@ impl Encoding {
 /// paths git lists; the walk never enters a symlinked folder). `None` for a symlink, anything but
 /// a regular file, a binary file or a read error.
 pub(super) fn read(root: &Path, rel: &str, parents: bool) -> Option<Contents> {
+    read_sized(root, rel, parents).map(|(_, contents)| contents)
+}
+
+/// The same, with the number of bytes read.
+pub(super) fn read_sized(root: &Path, rel: &str, parents: bool) -> Option<(u64, Contents)> {
     let (mut file, len) = crate::fs::open_walked(root, rel, parents)?;
-    if len <= MAX_READ {
-        let mut bytes = Vec::new();
+    let contents = if len <= MAX_READ {
+        let mut bytes = Vec::with_capacity(usize::try_from(len).ok()? + 1);
         file.read_to_end(&mut bytes).ok()?;
-        return decode(&bytes, Encoding::detect(&bytes)).map(Contents::Whole);
-    }
-    let head = read_span(&mut file, 0, SAMPLE)?;
-    let tail = read_span(&mut file, tail_start(len), SAMPLE + 1)?;
-    sampled(&head, &tail)
+        decode(&bytes, Encoding::detect(&bytes)).map(Contents::Whole)
+    } else {
+        let head = read_span(&mut file, 0, SAMPLE)?;
+        let tail = read_span(&mut file, tail_start(len), SAMPLE + 1)?;
+        sampled(&head, &tail)
+    };
+    contents.map(|c| (len.min(MAX_READ), c))
 }
 
 /// Where the tail sample starts: an even offset, so that UTF-16 stays aligned.
@@ -91,7 +98,10 @@ fn decode(bytes: &[u8], encoding: Encoding) -> Option<String> {
     match encoding {
         Encoding::Utf8 => {
             let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            (!bytes.contains(&0)).then(|| String::from_utf8_lossy(bytes).into_owned())
+            (!bytes.contains(&0)).then(|| match std::str::from_utf8(bytes) {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+            })
         }
         Encoding::Utf16Le | Encoding::Utf16Be => {
             let text: String = char::decode_utf16(bytes.chunks_exact(2).map(units))
