@@ -14,7 +14,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 use crate::release_gates::{block, cel, defaults, hcl, literal, locals, string_like};
 use crate::support::Repo;
 
-/// Every foundation at series-a with a PostgreSQL database, for this CI host and cloud.
+/// Every foundation at series-a with a `PostgreSQL` database, for this CI host and cloud.
 fn render(ci: &str, cloud: &str) -> Repo {
     let repo = Repo::new();
     repo.scaffold(&[
@@ -263,7 +263,7 @@ fn aws_jobs(ci: &str) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-/// The `sub` condition of a trust policy document (StringEquals only: no wildcard is accepted).
+/// The `sub` condition of a trust policy document (`StringEquals` only: no wildcard is accepted).
 fn trusted_sub(doc: &Value) -> String {
     let conditions = doc["statement"][0]["condition"].as_array().unwrap();
     assert!(
