@@ -1010,14 +1010,34 @@ fn gitlab_pipelines_follow_the_rules() {
                 if job["resource_group"].is_badvalue() {
                     fail(format!("{name} deploys {env} without a resource_group"));
                 }
-                if env == "production" {
+                // A job that only prepares or verifies an environment (the scheduled backup, which
+                // needs production's scoped variables) deploys nothing: it must run from a
+                // pipeline schedule only.
+                let deploys = !matches!(
+                    job["environment"]["action"].as_str(),
+                    Some("prepare" | "verify")
+                );
+                let starts: Vec<&Yaml> = job["rules"]
+                    .as_vec()
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| r["when"].as_str() != Some("never"))
+                    .collect();
+                if env == "production" && !deploys {
+                    let scheduled = !starts.is_empty()
+                        && starts.iter().all(|r| {
+                            r["if"].as_str().is_some_and(|c| {
+                                c.starts_with("$CI_PIPELINE_SOURCE == \"schedule\" && ")
+                                    && !c.contains("||")
+                            })
+                        });
+                    if !scheduled {
+                        fail(format!(
+                            "{name} uses production's variables outside a pipeline schedule"
+                        ));
+                    }
+                } else if env == "production" {
                     // Manual, and only from a protected tag: every rule that can start it says so.
-                    let starts: Vec<&Yaml> = job["rules"]
-                        .as_vec()
-                        .into_iter()
-                        .flatten()
-                        .filter(|r| r["when"].as_str() != Some("never"))
-                        .collect();
                     let gated = !starts.is_empty()
                         && starts.iter().all(|r| {
                             r["when"].as_str() == Some("manual")
