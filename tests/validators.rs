@@ -41,7 +41,10 @@ pub(crate) struct Exception {
     reason: &'static str,
 }
 
-const CI_JOB_FILES: &[&str] = &[".github/workflows/ci.yml", ".gitlab/ci/pipeline.gitlab-ci.yml"];
+const CI_JOB_FILES: &[&str] = &[
+    ".github/workflows/ci.yml",
+    ".gitlab/ci/pipeline.gitlab-ci.yml",
+];
 const ENV_FILES: &[&str] = &[
     "config/environments/staging.env",
     "config/environments/production.env",
@@ -171,7 +174,12 @@ const TEAM_REPOS: [(&str, &str, &str, bool); 4] = [
     ("docker-compose.yml", "postgres:16-alpine", "postgres", true),
     ("compose.yml", "mariadb:11", "mysql", false),
     ("deploy/compose.yaml", "mariadb:11.4", "mysql", true),
-    ("deploy/compose.yaml", "postgres:18-alpine", "postgres", false),
+    (
+        "deploy/compose.yaml",
+        "postgres:18-alpine",
+        "postgres",
+        false,
+    ),
 ];
 
 /// A team's Dockerfile as the deploy pipelines expect it at the root: hadolint judges it with the
@@ -338,7 +346,11 @@ fn init(dir: &Path, label: &str, answers: &[String], own: &[&str], only: &str) {
     cmd.args(["init", "--yes", "-C"])
         .arg(dir)
         .args(["--only", only]);
-    for set in answers.iter().map(String::as_str).chain(own.iter().copied()) {
+    for set in answers
+        .iter()
+        .map(String::as_str)
+        .chain(own.iter().copied())
+    {
         cmd.args(["--set", set]);
     }
     let out = cmd.output().unwrap();
@@ -770,7 +782,8 @@ fn compose_base_of(name: &str) -> Option<&'static [&'static str]> {
         return None;
     }
     let (base, middle) = stem.split_once('.')?;
-    (!middle.is_empty() && matches!(base, "compose" | "docker-compose")).then_some(&COMPOSE_NAMES[..])
+    (!middle.is_empty() && matches!(base, "compose" | "docker-compose"))
+        .then_some(&COMPOSE_NAMES[..])
 }
 
 #[test]

@@ -11,8 +11,8 @@ use std::process::{Command, Output};
 use yaml_rust2::{Yaml, YamlEmitter};
 
 use super::{
-    EXCEPTIONS, Exception, check_all, compose_base_of, files, is_compose, matrix, tool, unique_where,
-    yaml,
+    EXCEPTIONS, Exception, check_all, compose_base_of, files, is_compose, matrix, tool,
+    unique_where, yaml,
 };
 
 /// A tool from npm or the sops wheel: `target/tools/bin/NAME` (`tests/setup.sh` installs them).
@@ -84,13 +84,14 @@ fn is_dockerfile(rel: &str) -> bool {
 fn dockerfiles_pass_hadolint() {
     // scaffold writes no Dockerfile today: the team's Dockerfile in `TEAM_REPOS` is judged with every
     // tree, and any Dockerfile-like file a blueprint starts writing is judged by the same line.
-    let files = unique_where(is_dockerfile);
-    check_all("hadolint", &files, |paths| {
-        let mut c = Command::new(tool("hadolint"));
-        c.args(["--no-color", "--failure-threshold", "warning"])
-            .args(paths);
-        c
-    });
+    check_all("hadolint", &unique_where(is_dockerfile), hadolint);
+}
+
+fn hadolint(paths: &[&PathBuf]) -> Command {
+    let mut c = Command::new(tool("hadolint"));
+    c.args(["--no-color", "--failure-threshold", "warning"])
+        .args(paths);
+    c
 }
 
 /// `docker compose config` for `rel` in `dir`, with its base file for an override, in an empty
@@ -139,33 +140,30 @@ fn compose_files_pass_docker_compose_config() {
 
 #[test]
 fn markdown_passes_markdownlint() {
-    let config = in_repo("tests/tools/markdownlint.jsonc");
     let files = unique_where(|r| r.ends_with(".md") || r.ends_with(".markdown"));
-    check_all("markdownlint", &files, |paths| {
-        let mut c = Command::new(test_tool("markdownlint-cli2"));
-        c.arg("--config").arg(&config);
-        // A leading `:` takes the path literally, never as a glob.
-        for path in paths {
-            c.arg(format!(":{}", path.display()));
-        }
-        c
-    });
+    check_all("markdownlint", &files, markdownlint);
+}
+
+/// markdownlint-cli2 with the shared rules.
+fn markdownlint(paths: &[&PathBuf]) -> Command {
+    let mut c = Command::new(test_tool("markdownlint-cli2"));
+    c.arg("--config")
+        .arg(in_repo("tests/tools/markdownlint.jsonc"));
+    // A leading `:` takes the path literally, never as a glob.
+    for path in paths {
+        c.arg(format!(":{}", path.display()));
+    }
+    c
 }
 
 #[test]
 fn no_generated_file_holds_a_secret() {
     // One detect-secrets scan over every distinct generated file; age public keys are not secrets.
     let m = matrix();
-    let out = output(
-        Command::new(tool("detect-secrets"))
-            .args(["scan", "--all-files", "--exclude-lines"])
-            .arg(r"\bage1[02-9ac-hj-np-z]{58}\b")
-            .arg(".")
-            .current_dir(&m.unique_root),
-    );
-    assert!(out.status.success(), "detect-secrets:\n{}", text(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let results = report["results"].as_object().expect("detect-secrets results");
+    let report = detect_secrets(&m.unique_root);
+    let results = report["results"]
+        .as_object()
+        .expect("detect-secrets results");
     let mut used = BTreeSet::new();
     let mut failures = Vec::new();
     for (path, findings) in results {
@@ -179,7 +177,10 @@ fn no_generated_file_holds_a_secret() {
             .map(|f| (f["line_number"].as_u64().unwrap(), f["type"].to_string()))
             .collect();
         for (number, kind) in lines {
-            let line = text.lines().nth(usize::try_from(number - 1).unwrap()).unwrap();
+            let line = text
+                .lines()
+                .nth(usize::try_from(number - 1).unwrap())
+                .unwrap();
             match exception("detect-secrets", rel, line) {
                 Some(i) => {
                     used.insert(i);
@@ -197,28 +198,44 @@ fn no_generated_file_holds_a_secret() {
     assert_all_used("detect-secrets", &used);
 }
 
+/// detect-secrets' report on every file under `root` (paths relative to it).
+fn detect_secrets(root: &Path) -> serde_json::Value {
+    let out = output(
+        Command::new(tool("detect-secrets"))
+            .args(["scan", "--all-files", "--exclude-lines"])
+            .arg(r"\bage1[02-9ac-hj-np-z]{58}\b")
+            .arg(".")
+            .current_dir(root),
+    );
+    assert!(out.status.success(), "detect-secrets:\n{}", text(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn dependabot_passes_zizmor() {
     // zizmor's Dependabot audits: cooldowns, insecure external code execution.
     let files = unique_where(|r| r == ".github/dependabot.yml" || r == ".github/dependabot.yaml");
-    check_all("zizmor", &files, |paths| {
-        let mut c = Command::new(tool("zizmor"));
-        c.args(["--offline", "--no-progress", "-q"]).args(paths);
-        c
-    });
+    check_all("zizmor", &files, zizmor);
+}
+
+fn zizmor(paths: &[&PathBuf]) -> Command {
+    let mut c = Command::new(tool("zizmor"));
+    c.args(["--offline", "--no-progress", "-q"]).args(paths);
+    c
 }
 
 #[test]
 fn terraform_is_canonically_formatted() {
     // HashiCorp's own HCL parser and formatter: what `terraform fmt -check` would say.
-    let files = unique_where(|r| {
-        r.ends_with(".tf") || r.ends_with(".tfvars") || r.ends_with(".tofu")
-    });
-    check_all("hclfmt", &files, |paths| {
-        let mut c = Command::new(tool("hclfmt"));
-        c.args(["-check", "-require-no-change"]).args(paths);
-        c
-    });
+    let files =
+        unique_where(|r| r.ends_with(".tf") || r.ends_with(".tfvars") || r.ends_with(".tofu"));
+    check_all("hclfmt", &files, hclfmt);
+}
+
+fn hclfmt(paths: &[&PathBuf]) -> Command {
+    let mut c = Command::new(tool("hclfmt"));
+    c.args(["-check", "-require-no-change"]).args(paths);
+    c
 }
 
 #[test]
@@ -243,11 +260,7 @@ fn codeowners_pass_github_codeowners() {
             if !seen.insert((rel.clone(), bytes)) {
                 continue;
             }
-            let out = output(
-                Command::new(test_tool("github-codeowners"))
-                    .args(["validate", "--codeowners", &rel, "--dir", "."])
-                    .current_dir(dir),
-            );
+            let out = codeowners(dir, &rel);
             if !out.status.success() {
                 failures.push(format!("{rel} ({label}):\n{}", text(&out)));
             }
@@ -255,6 +268,15 @@ fn codeowners_pass_github_codeowners() {
     }
     assert!(!seen.is_empty(), "no CODEOWNERS was checked");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `github-codeowners validate` of `rel` in the tree at `dir`.
+fn codeowners(dir: &Path, rel: &str) -> Output {
+    output(
+        Command::new(test_tool("github-codeowners"))
+            .args(["validate", "--codeowners", rel, "--dir", "."])
+            .current_dir(dir),
+    )
 }
 
 /// `sops encrypt` of a one-key YAML document with `config`, under the file name `name`.
@@ -274,7 +296,10 @@ fn sops_encrypt(config: &Path, name: &str, scratch: &Path) -> Output {
 
 /// The rule alone, its `path_regex` dropped, as a sops config of its own.
 fn single_rule_config(rule: &Yaml) -> String {
-    let mut rule = rule.as_hash().expect("a creation rule is a mapping").clone();
+    let mut rule = rule
+        .as_hash()
+        .expect("a creation rule is a mapping")
+        .clone();
     rule.remove(&Yaml::String("path_regex".into()));
     let mut top = yaml_rust2::yaml::Hash::new();
     top.insert(
@@ -304,7 +329,10 @@ fn sops_problems(path: &Path, used: &mut BTreeSet<usize>) -> Vec<String> {
         problems.push(format!("sops refuses the file:\n{}", text(&whole)));
     }
     let text_of = std::fs::read_to_string(path).unwrap();
-    let rules = yaml(path)["creation_rules"].as_vec().cloned().unwrap_or_default();
+    let rules = yaml(path)["creation_rules"]
+        .as_vec()
+        .cloned()
+        .unwrap_or_default();
     if rules.is_empty() {
         problems.push("no creation_rules".into());
     }
@@ -343,4 +371,83 @@ fn sops_encrypts_with_every_creation_rule() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_all_used("sops", &used);
+}
+
+/// Files each check above must reject, as the shared set's `samples/bad` are: a check that passes
+/// these is not checking.
+const BAD: [(&str, &str); 7] = [
+    (
+        "Dockerfile",
+        "FROM debian\nRUN apt-get update && apt-get install -y curl\n",
+    ),
+    (
+        "compose.yaml",
+        "services:\n  app:\n    image: app:1\n    env_file: missing.env\n",
+    ),
+    ("README.md", "# Title\n\n\nText\n"),
+    ("main.tf", "a  =  1\n"),
+    (
+        ".github/dependabot.yml",
+        "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    schedule:\n      interval: weekly\n",
+    ),
+    (".github/CODEOWNERS", "* not-an-owner\n"),
+    (
+        "config/app.env",
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    ),
+];
+
+#[test]
+fn the_wider_checks_reject_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, content) in BAD {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    let at = |rel: &str| dir.path().join(rel);
+    let fails = |mut c: Command| !output(&mut c).status.success();
+    assert!(fails(hadolint(&[&at("Dockerfile")])), "hadolint");
+    assert!(
+        !compose_config(dir.path(), "compose.yaml").status.success(),
+        "compose"
+    );
+    assert!(fails(markdownlint(&[&at("README.md")])), "markdownlint");
+    assert!(fails(hclfmt(&[&at("main.tf")])), "hclfmt");
+    assert!(
+        fails(zizmor(&[&at(".github/dependabot.yml")])),
+        "zizmor (no cooldown)"
+    );
+    assert!(
+        !codeowners(dir.path(), ".github/CODEOWNERS")
+            .status
+            .success(),
+        "codeowners"
+    );
+    let report = detect_secrets(dir.path());
+    let found = &report["results"]["config/app.env"];
+    assert!(
+        found.as_array().is_some_and(|f| !f.is_empty()),
+        "detect-secrets: {report}"
+    );
+    // An exception covers its own file and line only.
+    let line = BAD[6].1.trim_end();
+    assert_eq!(exception("detect-secrets", "config/app.env", line), None);
+    assert_eq!(exception("detect-secrets", "compose.yaml", line), None);
+    assert!(
+        exception(
+            "detect-secrets",
+            "compose.yaml",
+            "  MYSQL_PASSWORD: local-dev-only"
+        )
+        .is_some()
+    );
+    assert_eq!(
+        exception(
+            "detect-secrets",
+            "compose.yml",
+            "  MYSQL_PASSWORD: local-dev-only"
+        ),
+        None
+    );
 }
