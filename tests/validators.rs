@@ -849,6 +849,20 @@ fn terraform_json_and_toml_parse() {
     assert!(checked > 0);
 }
 
+/// A shell script as the shared set tells one: `*.sh`/`*.bash`, or a shebang naming sh, bash, dash
+/// or ksh (`#!/bin/sh -e`, `#!/usr/bin/env bash`).
+fn is_shell_script(rel: &str, bytes: &[u8]) -> bool {
+    if rel.ends_with(".sh") || rel.ends_with(".bash") {
+        return true;
+    }
+    let first = String::from_utf8_lossy(&bytes[..bytes.len().min(128)]);
+    let first = first.lines().next().unwrap_or_default();
+    first.starts_with("#!")
+        && first[2..]
+            .split(|c: char| c == '/' || c.is_whitespace())
+            .any(|word| matches!(word, "sh" | "bash" | "dash" | "ksh"))
+}
+
 #[test]
 fn scripts_pass_shellcheck() {
     // Scripts source each other, so shellcheck runs inside each tree; trees with the same scripts
@@ -859,16 +873,7 @@ fn scripts_pass_shellcheck() {
     for (label, dir) in &matrix().trees {
         let scripts: Vec<String> = files(dir)
             .into_iter()
-            .filter(|f| {
-                f.ends_with(".sh")
-                    || std::fs::read(dir.join(f)).is_ok_and(|b| {
-                        b.starts_with(b"#!")
-                            && String::from_utf8_lossy(&b[..b.len().min(64)])
-                                .lines()
-                                .next()
-                                .is_some_and(|l| l.ends_with("bash") || l.ends_with("/sh"))
-                    })
-            })
+            .filter(|f| std::fs::read(dir.join(f)).is_ok_and(|b| is_shell_script(f, &b)))
             .collect();
         let signature: Vec<(String, Vec<u8>)> = scripts
             .iter()

@@ -451,3 +451,114 @@ fn the_wider_checks_reject_bad_files() {
         None
     );
 }
+
+/// The checks the shared set's `validate-tree.sh` gives a file, by its own selection rules.
+fn shared_set_checks(rel: &str, bytes: &[u8]) -> Vec<&'static str> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let ext = |e: &[&str]| e.iter().any(|e| rel.ends_with(e));
+    let mut checks = vec!["detect-secrets"];
+    if rel.starts_with(".github/workflows/") && ext(&[".yml", ".yaml"]) {
+        checks.extend(["actionlint", "schema:github-workflows", "zizmor"]);
+    }
+    if matches!(name, "action.yml" | "action.yaml") {
+        checks.extend(["schema:github-actions", "zizmor:action"]);
+    }
+    if matches!(rel, ".github/dependabot.yml" | ".github/dependabot.yaml") {
+        checks.extend(["schema:dependabot", "zizmor:dependabot"]);
+    }
+    if super::is_gitlab(rel) {
+        checks.push("schema:gitlab-ci");
+    }
+    if matches!(rel, "renovate.json" | ".github/renovate.json") {
+        checks.push("schema:renovate");
+    }
+    if is_compose(rel) {
+        checks.extend(["docker-compose-config", "schema:compose-spec"]);
+    }
+    if is_dockerfile(rel) {
+        checks.push("hadolint");
+    }
+    if matches!(name, ".sops.yaml" | ".sops.yml") {
+        checks.push("sops");
+    }
+    if name == "CODEOWNERS" {
+        checks.push("github-codeowners");
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let top = |key: &str| {
+        text.lines()
+            .any(|l| l.starts_with(key) && l.len() > key.len())
+    };
+    if ext(&[".yml", ".yaml"]) {
+        checks.push("yamllint");
+        if top("apiVersion:") && top("kind:") {
+            checks.push("kubernetes-validate");
+        }
+    }
+    checks.extend(
+        [
+            (&[".md", ".markdown"][..], "markdownlint"),
+            (&[".tf", ".tfvars"][..], "hclfmt"),
+            (&[".json"][..], "json"),
+            (&[".toml"][..], "toml"),
+        ]
+        .into_iter()
+        .filter(|(e, _)| ext(e))
+        .map(|(_, check)| check),
+    );
+    if super::is_shell_script(rel, bytes) {
+        checks.push("shellcheck");
+    }
+    checks
+}
+
+/// Whether this project's tests give the file that check (the predicate each test filters by).
+fn project_checks(check: &str, rel: &str, bytes: &[u8]) -> bool {
+    let yaml = rel.ends_with(".yml") || rel.ends_with(".yaml");
+    match check {
+        "detect-secrets" => true,
+        "actionlint" | "schema:github-workflows" | "zizmor" => super::is_workflow(rel),
+        "schema:dependabot" => rel == ".github/dependabot.yml",
+        "zizmor:dependabot" => matches!(rel, ".github/dependabot.yml" | ".github/dependabot.yaml"),
+        "schema:gitlab-ci" => super::is_gitlab(rel),
+        "schema:renovate" => rel == "renovate.json",
+        "docker-compose-config" | "schema:compose-spec" => is_compose(rel),
+        "hadolint" => is_dockerfile(rel),
+        "sops" => rel == ".sops.yaml" || rel.ends_with("/.sops.yaml"),
+        "github-codeowners" => rel.ends_with("CODEOWNERS"),
+        "yamllint" => yaml,
+        "markdownlint" => rel.ends_with(".md") || rel.ends_with(".markdown"),
+        "hclfmt" => rel.ends_with(".tf") || rel.ends_with(".tfvars") || rel.ends_with(".tofu"),
+        "json" => rel.ends_with(".json"),
+        "toml" => rel.ends_with(".toml"),
+        "shellcheck" => super::is_shell_script(rel, bytes),
+        // Not generated today, so not run: composite actions, Kubernetes manifests.
+        _ => false,
+    }
+}
+
+#[test]
+fn every_check_of_the_shared_set_has_its_test_here() {
+    // A generated file the shared set would judge with a check this project does not run (a new
+    // kind of file, or a name our filters miss) fails here rather than going unchecked.
+    let mut missing = BTreeSet::new();
+    for (rel, path, label) in &matrix().unique {
+        let bytes = std::fs::read(path).unwrap();
+        for check in shared_set_checks(rel, &bytes) {
+            if !project_checks(check, rel, &bytes) {
+                missing.insert(format!("{check} on {rel} ({label})"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+    for (rel, check) in [
+        (".github/actions/setup/action.yml", "schema:github-actions"),
+        ("deploy/k8s/app.yaml", "kubernetes-validate"),
+        ("renovate.json5", "json"),
+    ] {
+        let bytes = b"apiVersion: v1\nkind: Pod\n";
+        let shared = shared_set_checks(rel, bytes).contains(&check);
+        assert_eq!(shared, check != "json", "{check} on {rel}");
+        assert!(!project_checks(check, rel, bytes), "{check} on {rel}");
+    }
+}
