@@ -343,3 +343,33 @@ fn a_home_folder_is_warned_about_before_it_is_read() {
     let elsewhere = repo.scaffold(&["assess"]);
     assert!(!elsewhere.stderr.contains("home folder"), "{elsewhere}");
 }
+
+#[test]
+fn outside_a_git_repository_init_asks_first_on_a_terminal() {
+    let folder = Repo::plain();
+    let mut session = spawn(&folder, &["init"]);
+    session
+        .expect("This folder is not inside a git repository. Lay foundations here anyway?")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    // The first item, preselected, is no.
+    session.send(ENTER).unwrap();
+    let rest = session.expect(Eof).unwrap();
+    let shown = String::from_utf8_lossy(rest.as_bytes()).into_owned();
+    assert_eq!(exit_code(&session), 2, "{shown:?}");
+    assert!(shown.contains("run `git init` there first"), "{shown:?}");
+    assert!(folder.files().is_empty());
+
+    let mut session = spawn(&folder, &["init"]);
+    session.expect("Lay foundations here anyway?").unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    session.send(format!("{DOWN}{ENTER}")).unwrap();
+    // Yes: the questions follow.
+    session
+        .expect(Regex("\\?\\x1b\\[0m \\x1b\\[1mProject name"))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    session.send(CTRL_C).unwrap();
+    session.expect(Eof).unwrap();
+    assert_eq!(exit_code(&session), 130);
+}
