@@ -471,7 +471,9 @@ fn every_combination_renders_every_foundation() {
     let m = matrix();
     assert_eq!(
         m.trees.len(),
-        4 * 2 * 4 * 3 * 3 + TEAM_REPOS.len() * 2 + SHAPES.len() * 2 * 2
+        STAGES.len() * CIS.len() * LANGUAGES.len() * CLOUDS.len() * DATABASES.len()
+            + TEAM_REPOS.len() * 2
+            + SHAPES.len() * 2 * 2
     );
     for (label, dir) in &m.trees {
         let files = files(dir);
@@ -843,7 +845,11 @@ fn workflows_follow_the_hardening_rules() {
             l.trim_start().starts_with("uses:") || l.trim_start().starts_with("- uses:")
         }) {
             let local = line.contains("uses: ./") || line.contains("uses: $/");
-            if !local && !line.contains(" # v") && !line.contains(" # master") {
+            // The comment names the tag as the action's repository spells it (setup-php: `2.37.2`).
+            let tag = line.split_once(" # ").is_some_and(|(_, c)| {
+                c.starts_with('v') || c.starts_with(|c: char| c.is_ascii_digit())
+            });
+            if !local && !tag && !line.contains(" # master") {
                 fail(format!("`{}` has no version comment", line.trim()));
             }
         }
