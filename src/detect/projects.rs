@@ -197,11 +197,11 @@ fn owns_nested(scan: &Scan, p: &Project) -> bool {
             text("package.json").contains("\"workspaces\"")
                 || scan.has(&join(&p.path, "pnpm-workspace.yaml"))
         }
-        "rust" => true,
         "python" => text("pyproject.toml").contains("[tool.uv.workspace]"),
         "go" => scan.has(&join(&p.path, "go.work")),
-        // Gradle and Maven builds are multi-project from their root (settings.gradle, <modules>).
-        "jvm" => true,
+        // Nested crates are path dependencies; Gradle and Maven builds are multi-project from
+        // their root (settings.gradle, <modules>).
+        "rust" | "jvm" => true,
         _ => false,
     }
 }

@@ -5,7 +5,7 @@ use super::projects::{Project, first_line, join, major_minor, prefix};
 use crate::assess::scan::Scan;
 
 /// Bundler: `Gemfile` (and `Gemfile.lock`), the version from `.ruby-version` or the Gemfile's
-/// `ruby "x"`, and RSpec (a `spec/` folder) or Rails' own runner (`bin/rails test`).
+/// `ruby "x"`, and `RSpec` (a `spec/` folder) or Rails' own runner (`bin/rails test`).
 pub(super) fn ruby(scan: &Scan, p: &mut Project) {
     let dir = p.path.clone();
     p.locked = scan.has(&join(&dir, "Gemfile.lock"));
@@ -52,8 +52,7 @@ pub(super) fn jvm(scan: &Scan, p: &mut Project) {
         p.tool = "maven";
         p.manifest = "pom.xml";
         p.wrapper = maven_wrapper;
-        scan.text(&join(&dir, "pom.xml"))
-            .and_then(|pom| maven_java(pom))
+        scan.text(&join(&dir, "pom.xml")).and_then(maven_java)
     } else {
         p.tool = "gradle";
         p.manifest = gradle_file.unwrap_or("build.gradle.kts");
@@ -121,7 +120,7 @@ fn number(text: &str) -> Option<String> {
 }
 
 /// Composer: the PHP version of `require.php`, and `composer test` (a `test` script) or
-/// `vendor/bin/phpunit` (PHPUnit configured or required).
+/// `vendor/bin/phpunit` (`PHPUnit` configured or required).
 pub(super) fn php(scan: &Scan, p: &mut Project) {
     let dir = p.path.clone();
     p.locked = scan.has(&join(&dir, "composer.lock"));
@@ -161,6 +160,7 @@ mod tests {
         (p.tool, p.version, p.test, p.locked, p.wrapper)
     }
 
+    #[allow(clippy::unnecessary_wraps)]
     fn s(v: &str) -> Option<String> {
         Some(v.to_owned())
     }

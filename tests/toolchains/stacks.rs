@@ -1,5 +1,5 @@
 //! Ruby, JVM and PHP projects for the toolchain tests, without third-party dependencies from
-//! rubygems, Maven Central or Packagist (out of reach here): RSpec and JUnit come from Debian's
+//! rubygems, Maven Central or Packagist (out of reach here): `RSpec` and `JUnit` come from Debian's
 //! packages (`ruby-rspec`; `junit4` in `/usr/share/maven-repo`, with the Maven plugins), and the
 //! PHP project's tests are a plain script run by `composer test`. Each test leaves a marker.
 
@@ -8,7 +8,7 @@ use std::path::Path;
 use super::fixtures::MARKERS;
 use crate::support::Repo;
 
-/// A bundler project with one RSpec example (`bundle exec rspec`).
+/// A bundler project with one `RSpec` example (`bundle exec rspec`).
 pub(crate) fn ruby_project(repo: &Repo) {
     repo.write(
         "Gemfile",
@@ -31,7 +31,7 @@ pub(crate) fn ruby_project(repo: &Repo) {
     );
 }
 
-/// A Maven project (no wrapper: it downloads Maven) with one JUnit 4 test. Its plugin versions are
+/// A Maven project (no wrapper: it downloads Maven) with one `JUnit` 4 test. Its plugin versions are
 /// the ones Debian packages, so Maven resolves them from `/usr/share/maven-repo`.
 pub(crate) fn maven_project(repo: &Repo) {
     repo.write(
@@ -66,7 +66,7 @@ pub(crate) fn maven_project(repo: &Repo) {
     );
 }
 
-/// A Composer project (PHP `require`d, nothing else) whose `test` script runs a plain PHP test.
+/// A Composer project (`PHP` `require`d, nothing else) whose `test` script runs a plain PHP test.
 pub(crate) fn php_project(repo: &Repo) {
     repo.write(
         "composer.json",
