@@ -54,7 +54,9 @@ pub(crate) fn common() -> Vec<Question> {
         choice(
             "language",
             "Main language",
-            &["rust", "node", "python", "go", "other"],
+            &[
+                "rust", "node", "python", "go", "ruby", "jvm", "php", "other",
+            ],
         ),
         choice("cloud", "Cloud", &["aws", "gcp", "none"]),
         choice("database", "Database", &["postgres", "mysql", "none"]),

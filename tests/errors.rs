@@ -11,7 +11,7 @@ fn without_a_terminal_every_missing_answer_is_listed() {
             "error: answers are missing and there is no terminal to ask:
   project_name           e.g. --set project_name=my-app
   ci                     e.g. --set ci=github|gitlab
-  language               e.g. --set language=rust|node|python|go|other
+  language               e.g. --set language=rust|node|python|go|ruby|jvm|php|other
   cloud                  e.g. --set cloud=aws|gcp|none
   database               e.g. --set database=postgres|mysql|none
 answer with --set KEY=VALUE, an --answers file, or --yes to take the defaults
@@ -25,7 +25,7 @@ fn yes_without_a_detected_language_still_needs_the_language() {
     let repo = Repo::new();
     repo.scaffold(&["init", "--yes"]).code(2).stderr_is(
         "error: an answer is missing (--yes takes the defaults, and this question has none):
-  language               e.g. --set language=rust|node|python|go|other
+  language               e.g. --set language=rust|node|python|go|ruby|jvm|php|other
 answer with --set KEY=VALUE or an --answers file
 ",
     );

@@ -303,26 +303,22 @@ fn a_closed_stdout_does_not_stop_the_run() {
 #[test]
 fn a_stack_scaffold_does_not_build_still_gets_the_language_independent_foundations() {
     let repo = Repo::new();
-    repo.write(
-        "Gemfile",
-        "source \"https://rubygems.org\"\ngem \"rails\"\ngem \"pg\"\n",
-    )
-    .write("Gemfile.lock", "GEM\n")
-    .write(
-        "config/database.yml",
-        "default: &default\n  adapter: postgresql\n",
-    );
+    repo.write("mix.exs", "defmodule Shop.MixProject do\nend\n")
+        .write(
+            "config/database.yml",
+            "default: &default\n  adapter: postgresql\n",
+        );
     let report: serde_json::Value =
         serde_json::from_str(&repo.scaffold(&["assess", "--json"]).stdout).unwrap();
     assert_eq!(
         report["detected"]["unsupported"],
-        serde_json::json!(["ruby (Gemfile)"])
+        serde_json::json!(["elixir (mix.exs)"])
     );
     // `ci` needs a language it builds: named explicitly, it is refused and nothing is written.
     repo.scaffold(&["init", "--yes", "--only", "ci"])
         .code(2)
         .stderr_has(
-            "foundation `ci` needs `language` to be one of rust, node, python, go (it is `other`)",
+            "foundation `ci` needs `language` to be one of rust, node, python, go, ruby, jvm, php (it is `other`)",
         );
     assert!(!repo.exists(".scaffold"));
     // The recommendation leaves it out and lays the rest.
@@ -335,7 +331,7 @@ fn a_stack_scaffold_does_not_build_still_gets_the_language_independent_foundatio
         "database=postgres",
     ]);
     run.success()
-        .stderr_has("note: scaffold sees ruby (Gemfile) but does not build it yet")
+        .stderr_has("note: scaffold sees elixir (mix.exs) but does not build it yet")
         .stdout_has("secrets-rbac")
         .never_says("  ci ");
     assert!(repo.exists(".sops.yaml"));

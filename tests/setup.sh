@@ -39,6 +39,19 @@ command -v age-keygen >/dev/null || need_apt+=(age)
 # HashiCorp's HCL v2 sources, to build hclfmt offline (`terraform fmt -check` without Terraform).
 [ -d /usr/share/gocode/src/github.com/hashicorp/hcl/v2/cmd/hclfmt ] || need_apt+=(golang-github-hashicorp-hcl-v2-dev)
 command -v groff >/dev/null || need_apt+=(groff-base)
+# Ruby, JVM and PHP toolchains: the generated CI jobs run on fresh projects. Maven resolves its
+# plugins and JUnit from Debian's /usr/share/maven-repo (Maven Central is out of reach).
+command -v ruby >/dev/null || need_apt+=(ruby)
+command -v bundle >/dev/null || need_apt+=(bundler)
+command -v rspec >/dev/null || need_apt+=(ruby-rspec)
+command -v java >/dev/null || need_apt+=(default-jdk-headless)
+command -v mvn >/dev/null || need_apt+=(maven)
+[ -d /usr/share/maven-repo/org/apache/maven/plugins/maven-surefire-plugin/2.22.3 ] || need_apt+=(libsurefire-java)
+[ -d /usr/share/maven-repo/org/apache/maven/plugins/maven-compiler-plugin/3.10.1 ] || need_apt+=(libmaven-compiler-plugin-java)
+[ -d /usr/share/maven-repo/org/apache/maven/plugins/maven-resources-plugin/3.3.0 ] || need_apt+=(libmaven-resources-plugin-java)
+[ -d /usr/share/maven-repo/junit/junit/4.13.2 ] || need_apt+=(junit4)
+command -v php >/dev/null || need_apt+=(php-cli)
+command -v composer >/dev/null || need_apt+=(composer)
 command -v man >/dev/null || need_apt+=(man-db)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""

@@ -13,6 +13,7 @@
 mod fixtures;
 mod github;
 mod gitlab;
+mod stacks;
 
 use std::process::Command;
 

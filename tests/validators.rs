@@ -18,7 +18,7 @@ mod wider;
 
 const STAGES: [&str; 4] = ["pre-mvp", "seed", "series-a", "growth"];
 const CIS: [&str; 2] = ["github", "gitlab"];
-const LANGUAGES: [&str; 4] = ["rust", "node", "python", "go"];
+const LANGUAGES: [&str; 7] = ["rust", "node", "python", "go", "ruby", "jvm", "php"];
 const CLOUDS: [&str; 3] = ["aws", "gcp", "none"];
 const DATABASES: [&str; 3] = ["postgres", "mysql", "none"];
 
@@ -394,7 +394,7 @@ impl Unique {
 /// and without lockfiles, tests and pinned versions, so every branch of the GitHub templates is
 /// rendered and judged. Only the files detection reads; nothing here runs.
 fn polyglot_repo(dir: &Path) {
-    let files: [(&str, &str); 22] = [
+    let files: [(&str, &str); 30] = [
         (
             "api/package.json",
             r#"{"scripts": {"test": "node --test"}}"#,
@@ -441,6 +441,17 @@ fn polyglot_repo(dir: &Path) {
             "services/api/go.mod",
             "module example.com/api\n\ngo 1.22.3\n",
         ),
+        ("store/Gemfile", "ruby \"3.3.4\"\ngem \"rspec\"\n"),
+        ("store/Gemfile.lock", "GEM\n"),
+        ("store/spec/cart_spec.rb", ""),
+        ("reports/build.gradle", "kotlin { jvmToolchain(21) }\n"),
+        (
+            "payments/pom.xml",
+            "<project><properties><maven.compiler.release>21</maven.compiler.release></properties></project>\n",
+        ),
+        ("payments/mvnw", ""),
+        ("payments/src/test/java/T.java", ""),
+        ("blog/composer.json", "{\"require\": {\"php\": \">=8.2\"}}"),
     ];
     for (path, text) in files {
         let path = dir.join(path);
@@ -487,6 +498,24 @@ const SHAPES: [(&str, &[(&str, &str)]); 3] = [
             ("edge/bun.lock", ""),
             ("services/api/go.mod", "module x\n\ngo 1.22.3\n"),
             ("services/api/go.sum", ""),
+            ("shop/Gemfile", "ruby \"3.3.4\"\ngem \"rails\"\n"),
+            ("shop/Gemfile.lock", "GEM\n"),
+            ("shop/bin/rails", ""),
+            (
+                "billing/build.gradle.kts",
+                "java { toolchain { languageVersion = JavaLanguageVersion.of(21) } }\n",
+            ),
+            ("billing/gradlew", ""),
+            ("billing/src/test/kotlin/T.kt", ""),
+            (
+                "ledger/pom.xml",
+                "<project><properties><java.version>17</java.version></properties></project>\n",
+            ),
+            (
+                "cms/composer.json",
+                "{\"require\": {\"php\": \"^8.3\"}, \"scripts\": {\"test\": \"phpunit\"}}",
+            ),
+            ("cms/composer.lock", "{}"),
         ],
     ),
     (
@@ -635,7 +664,10 @@ fn every_combination_renders_every_foundation() {
     let m = matrix();
     assert_eq!(
         m.trees.len(),
-        4 * 2 * 4 * 3 * 3 + TEAM_REPOS.len() * 2 + PLACEHOLDER_CASES.len() + SHAPES.len() * 2 * 2
+        STAGES.len() * CIS.len() * LANGUAGES.len() * CLOUDS.len() * DATABASES.len()
+            + TEAM_REPOS.len() * 2
+            + PLACEHOLDER_CASES.len()
+            + SHAPES.len() * 2 * 2
     );
     for (label, dir) in &m.trees {
         let files = files(dir);
@@ -726,6 +758,9 @@ fn gitlab_trees_get_renovate_grouped_and_a_week_behind() {
             "rust" => &["cargo"],
             "node" => &["npm"],
             "python" => &["pep621", "poetry", "pip_requirements"],
+            "ruby" => &["bundler"],
+            "jvm" => &["gradle", "maven"],
+            "php" => &["composer"],
             _ => &["gomod"],
         };
         for manager in ["gitlabci", "dockerfile", "docker-compose"]
@@ -1024,7 +1059,11 @@ fn workflows_follow_the_hardening_rules() {
             l.trim_start().starts_with("uses:") || l.trim_start().starts_with("- uses:")
         }) {
             let local = line.contains("uses: ./") || line.contains("uses: $/");
-            if !local && !line.contains(" # v") && !line.contains(" # master") {
+            // The comment names the tag as the action's repository spells it (setup-php: `2.37.2`).
+            let tag = line.split_once(" # ").is_some_and(|(_, c)| {
+                c.starts_with('v') || c.starts_with(|c: char| c.is_ascii_digit())
+            });
+            if !local && !tag && !line.contains(" # master") {
                 fail(format!("`{}` has no version comment", line.trim()));
             }
         }

@@ -272,6 +272,12 @@ fn is_project_file(path: &str) -> bool {
             | "schema.prisma"
             | "settings.py"
             | "database.yml"
+            | ".ruby-version"
+            | "Gemfile"
+            | "pom.xml"
+            | "build.gradle"
+            | "build.gradle.kts"
+            | "composer.json"
     ) || name.starts_with("drizzle.config.")
 }
 

@@ -9,6 +9,7 @@ use crate::assess::scan::{self, Scan};
 pub(crate) mod branch;
 pub(crate) mod gitlab;
 pub(crate) mod projects;
+mod stacks;
 
 pub(crate) use projects::Project;
 
@@ -39,7 +40,7 @@ pub(crate) struct Detected {
     pub(crate) iac: Option<&'static str>,
     /// CI files that exist, relative to the root (hand-made unless scaffold recorded them).
     pub(crate) ci_files: Vec<String>,
-    /// Stacks found that scaffold does not build yet, as `ruby (Gemfile)`.
+    /// Stacks found that scaffold does not build yet, as `elixir (mix.exs)`.
     pub(crate) unsupported: Vec<String>,
     /// Every project (a folder with its own manifest), the root's first.
     pub(crate) projects: Vec<Project>,
@@ -57,12 +58,17 @@ const COMPOSE_FILES: [&str; 4] = [
 ];
 
 /// The languages scaffold knows, in the order they are listed.
-const LANGUAGES: [&str; 4] = ["rust", "node", "python", "go"];
+const LANGUAGES: [&str; 7] = ["rust", "node", "python", "go", "ruby", "jvm", "php"];
 
 /// Files that name the language, in the order of preference when several are present.
-const LANGUAGE_FILES: [(&str, &str); 6] = [
+const LANGUAGE_FILES: [(&str, &str); 11] = [
     ("Cargo.toml", "rust"),
     ("go.mod", "go"),
+    ("Gemfile", "ruby"),
+    ("pom.xml", "jvm"),
+    ("build.gradle", "jvm"),
+    ("build.gradle.kts", "jvm"),
+    ("composer.json", "php"),
     ("package.json", "node"),
     ("pyproject.toml", "python"),
     ("requirements.txt", "python"),
@@ -70,15 +76,7 @@ const LANGUAGE_FILES: [(&str, &str); 6] = [
 ];
 
 /// Manifests of stacks scaffold sees but does not build yet.
-const UNSUPPORTED_MANIFESTS: [(&str, &str); 7] = [
-    ("Gemfile", "ruby"),
-    ("pom.xml", "jvm"),
-    ("build.gradle", "jvm"),
-    ("build.gradle.kts", "jvm"),
-    ("composer.json", "php"),
-    ("mix.exs", "elixir"),
-    ("global.json", "dotnet"),
-];
+const UNSUPPORTED_MANIFESTS: [(&str, &str); 2] = [("mix.exs", "elixir"), ("global.json", "dotnet")];
 
 /// Markers of a database driver, ORM setting or image, searched in dependency, schema, settings
 /// and compose files (lowercased).

@@ -25,6 +25,12 @@ pub(crate) struct Project {
     /// Yarn 2 or later (`yarn install --immutable`), rather than Yarn 1.
     #[serde(skip)]
     pub(crate) yarn_berry: bool,
+    /// The build tool's wrapper is committed (`gradlew`, `mvnw`): CI runs it, not an installed tool.
+    #[serde(skip)]
+    pub(crate) wrapper: bool,
+    /// The manifest that made the folder a project (`build.gradle.kts` rather than `pom.xml`).
+    #[serde(skip)]
+    pub(crate) manifest: &'static str,
 }
 
 impl Project {
@@ -40,6 +46,8 @@ impl Project {
             test: None,
             locked: false,
             yarn_berry: false,
+            wrapper: false,
+            manifest: default_manifest(language),
         })
     }
 
@@ -58,6 +66,8 @@ impl Project {
             "pdm" => "pdm.lock",
             "cargo" => "Cargo.lock",
             "go" => "go.sum",
+            "bundler" => "Gemfile.lock",
+            "composer" => "composer.lock",
             _ => return None,
         })
     }
@@ -82,9 +92,22 @@ impl Project {
             "pdm" if locked => "pdm install --frozen-lockfile",
             "pdm" => "pdm install",
             "go" if locked => "go mod download",
+            "bundler" => "bundle install",
+            "composer" => "composer install --no-interaction --no-progress",
             _ => return None,
         };
         Some(command.to_owned())
+    }
+
+    /// The command that runs the JVM build tool: its committed wrapper, else the installed tool.
+    fn runner(&self) -> Option<&'static str> {
+        Some(match (self.tool, self.wrapper) {
+            ("gradle", true) => "./gradlew",
+            ("gradle", false) => "gradle",
+            ("maven", true) => "./mvnw",
+            ("maven", false) => "mvn",
+            _ => return None,
+        })
     }
 
     /// What the templates see of the project.
@@ -110,19 +133,16 @@ impl Project {
             "install": self.install(),
             "lockfile": lockfile,
             "lockfile_path": lockfile.map(|l| join(&self.path, l)),
-            "manifest_path": join(&self.path, match self.language {
-                "node" => "package.json",
-                "rust" => "Cargo.toml",
-                "go" => "go.mod",
-                _ => "pyproject.toml",
-            }),
+            "manifest_path": join(&self.path, self.manifest),
+            "wrapper": self.wrapper,
+            "runner": self.runner(),
             "expected": expected,
         })
     }
 }
 
 /// The manifest that makes a folder a project of a language.
-const MANIFESTS: [(&str, &str); 7] = [
+const MANIFESTS: [(&str, &str); 12] = [
     ("package.json", "node"),
     ("Cargo.toml", "rust"),
     ("go.mod", "go"),
@@ -130,6 +150,11 @@ const MANIFESTS: [(&str, &str); 7] = [
     ("pyproject.toml", "python"),
     ("requirements.txt", "python"),
     ("setup.py", "python"),
+    ("Gemfile", "ruby"),
+    ("build.gradle.kts", "jvm"),
+    ("build.gradle", "jvm"),
+    ("pom.xml", "jvm"),
+    ("composer.json", "php"),
 ];
 
 /// Every project, shallowest first, then by path, then in the order of `LANGUAGES`.
@@ -172,9 +197,11 @@ fn owns_nested(scan: &Scan, p: &Project) -> bool {
             text("package.json").contains("\"workspaces\"")
                 || scan.has(&join(&p.path, "pnpm-workspace.yaml"))
         }
-        "rust" => true,
         "python" => text("pyproject.toml").contains("[tool.uv.workspace]"),
         "go" => scan.has(&join(&p.path, "go.work")),
+        // Nested crates are path dependencies; Gradle and Maven builds are multi-project from
+        // their root (settings.gradle, <modules>).
+        "rust" | "jvm" => true,
         _ => false,
     }
 }
@@ -188,6 +215,8 @@ fn describe(scan: &Scan, dir: &str, language: &'static str) -> Project {
         test: None,
         locked: false,
         yarn_berry: false,
+        wrapper: false,
+        manifest: default_manifest(language),
     };
     match language {
         "node" => node(scan, &mut project),
@@ -210,6 +239,9 @@ fn describe(scan: &Scan, dir: &str, language: &'static str) -> Project {
             });
             project.test = Some("go test ./...".to_owned());
         }
+        "ruby" => super::stacks::ruby(scan, &mut project),
+        "jvm" => super::stacks::jvm(scan, &mut project),
+        "php" => super::stacks::php(scan, &mut project),
         _ => {}
     }
     project
@@ -220,7 +252,23 @@ fn language_tool(language: &str) -> &'static str {
         "node" => "npm",
         "rust" => "cargo",
         "go" => "go",
+        "ruby" => "bundler",
+        "jvm" => "gradle",
+        "php" => "composer",
         _ => "pip",
+    }
+}
+
+/// The manifest a project of the language has, when there is no project yet to tell.
+fn default_manifest(language: &str) -> &'static str {
+    match language {
+        "node" => "package.json",
+        "rust" => "Cargo.toml",
+        "go" => "go.mod",
+        "ruby" => "Gemfile",
+        "jvm" => "build.gradle.kts",
+        "php" => "composer.json",
+        _ => "pyproject.toml",
     }
 }
 
@@ -335,7 +383,7 @@ fn python(scan: &Scan, p: &mut Project) {
 }
 
 /// The first non-empty line of a small file in `dir`, trimmed.
-fn first_line(scan: &Scan, dir: &str, name: &str) -> Option<String> {
+pub(super) fn first_line(scan: &Scan, dir: &str, name: &str) -> Option<String> {
     scan.text(&join(dir, name))?
         .lines()
         .map(str::trim)
@@ -366,7 +414,7 @@ fn major(requirement: &str) -> Option<String> {
 }
 
 /// `major.minor` of a version requirement: `>=3.11,<4` gives `3.11`.
-fn major_minor(requirement: &str) -> Option<String> {
+pub(super) fn major_minor(requirement: &str) -> Option<String> {
     let start = requirement.find(|c: char| c.is_ascii_digit())?;
     let version: String = requirement[start..]
         .chars()
@@ -385,7 +433,7 @@ fn folder(path: &str) -> String {
         .map_or_else(|| ".".to_owned(), |(dir, _)| dir.to_owned())
 }
 
-fn join(dir: &str, name: &str) -> String {
+pub(super) fn join(dir: &str, name: &str) -> String {
     if dir == "." {
         name.to_owned()
     } else {
@@ -393,7 +441,7 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-fn prefix(dir: &str) -> String {
+pub(super) fn prefix(dir: &str) -> String {
     if dir == "." {
         String::new()
     } else {

@@ -154,9 +154,27 @@ impl Runner {
     }
 
     /// Puts the stand-in of the action `uses` in place.
-    fn stand_in(&mut self, uses: &str) {
+    fn stand_in(&mut self, uses: &str, dir: &Path) {
         let action = uses.split('@').next().unwrap();
         match action {
+            // bundler-cache: bundle install, from the gems installed here (no rubygems.org).
+            "ruby/setup-ruby" => {
+                host_tool("ruby");
+                let out = Command::new("bundle")
+                    .args(["install", "--local"])
+                    .current_dir(dir)
+                    .output()
+                    .expect("bundle (run tests/setup.sh)");
+                assert!(out.status.success(), "bundle install: {out:?}");
+            }
+            "actions/setup-java" => {
+                host_tool("java");
+                super::stacks::offline_maven(&self.root.path().join("bin"));
+            }
+            "shivammathur/setup-php" => {
+                host_tool("php");
+                host_tool("composer");
+            }
             "actions/checkout" | "actions/cache" | "Swatinem/rust-cache" => {}
             "actions/setup-node" => host_tool("node"),
             "actions/setup-go" => host_tool("go"),
@@ -196,7 +214,7 @@ impl Runner {
                 continue;
             }
             if let Some(uses) = &step.uses {
-                self.stand_in(uses);
+                self.stand_in(uses, &repo.path().join(&job.dir));
             }
             let Some(script) = &step.run else { continue };
             let output = self.root.path().join(format!("output-{}-{n}", job.id));
@@ -588,4 +606,38 @@ fn the_gathering_job_fails_unless_every_project_job_succeeded() {
     assert!(status("success success"));
     assert!(!status("success failure"));
     assert!(!status("cancelled"));
+}
+
+#[test]
+fn the_ruby_job_passes_on_a_fresh_bundler_project_with_rspec() {
+    let repo = Repo::new();
+    super::stacks::ruby_project(&repo);
+    run_single(&repo, "ruby", &["Test"]);
+    let (_, runner, _) = run_all(&repo);
+    assert_eq!(runner.markers(), ["ruby"]);
+}
+
+#[test]
+fn the_jvm_job_builds_and_tests_a_fresh_maven_project() {
+    let repo = Repo::new();
+    super::stacks::maven_project(&repo);
+    scaffold(&repo, "jvm", "none");
+    let (workflow, runner, _) = run_all(&repo);
+    assert_eq!(workflow.ids(), ["jvm"]);
+    assert_eq!(workflow.jobs[0].step_names()[2..], ["Build", "Test"]);
+    assert_eq!(runner.markers(), ["jvm"]);
+}
+
+#[test]
+fn the_php_job_validates_installs_and_tests_a_fresh_composer_project() {
+    let repo = Repo::new();
+    super::stacks::php_project(&repo);
+    scaffold(&repo, "php", "none");
+    let (workflow, runner, _) = run_all(&repo);
+    assert_eq!(workflow.ids(), ["php"]);
+    for step in ["Validate composer.json", "Install dependencies", "Test"] {
+        assert!(workflow.jobs[0].step_names().contains(&step), "{step}");
+    }
+    assert!(repo.exists("vendor/autoload.php"), "composer install ran");
+    assert_eq!(runner.markers(), ["php"]);
 }
