@@ -17,8 +17,9 @@ const CLOUDS: [&str; 3] = ["aws", "gcp", "none"];
 const DATABASES: [&str; 3] = ["postgres", "mysql", "none"];
 
 /// Answers to the blueprints' own questions that have no default.
-const OWN_ANSWERS: [&str; 4] = [
+const OWN_ANSWERS: [&str; 5] = [
     "code_owner=@acme/platform",
+    "alert_owner=oncall@acme.dev",
     "repository=acme/demo",
     "age_recipient_staging=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
     "age_recipient_production=age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg",
@@ -127,7 +128,7 @@ fn render_all() -> Matrix {
             &dir,
             &label,
             &case.answers,
-            "ci,secrets-rbac,backup-restore,staging-parity",
+            "ci,secrets-rbac,backup-restore,staging-parity,observability,iac",
         );
         unique.add(tmp.path(), &dir, &label, |_| true);
         trees.push((label, dir));
