@@ -624,9 +624,8 @@ fn checks(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> (Vec<Check>, Ve
 /// Terraform files with a remote state block that is in force (a commented-out one is a seam, not
 /// state): `backend "s3"`, `backend "gcs"`, any other backend, or a `cloud` block.
 pub(crate) fn remote_state(scan: &Scan) -> Vec<String> {
-    static BLOCK: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?m)^\s*(backend\s+"[a-z0-9]+"|cloud)\s*\{"#).unwrap()
-    });
+    static BLOCK: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"(?m)^\s*(backend\s+"[a-z0-9]+"|cloud)\s*\{"#).unwrap());
     scan.paths(|p| scan::is_iac(p) && scan.text(p).is_some_and(|t| BLOCK.is_match(t)))
 }
 

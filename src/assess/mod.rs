@@ -251,26 +251,39 @@ mod tests {
         let a = Assessment::of(commented.path()).unwrap();
         assert!(a.recommended_foundations("series-a").contains(&"iac"));
         for backend in ["s3", "gcs"] {
-            let text = format!("terraform {{\n  backend \"{backend}\" {{\n    bucket = \"x\"\n  }}\n}}\n{main}");
+            let text = format!(
+                "terraform {{\n  backend \"{backend}\" {{\n    bucket = \"x\"\n  }}\n}}\n{main}"
+            );
             let handmade = repo(&[("go.mod", "module x\n"), ("infra/main.tf", &text)]);
             let a = Assessment::of(handmade.path()).unwrap();
-            assert!(!a.recommended_foundations("series-a").contains(&"iac"), "{backend}");
+            assert!(
+                !a.recommended_foundations("series-a").contains(&"iac"),
+                "{backend}"
+            );
             let report = a.report("series-a");
-            let iac = report.areas.iter().find(|r| r.area == AreaId::IacDrift).unwrap();
+            let iac = report
+                .areas
+                .iter()
+                .find(|r| r.area == AreaId::IacDrift)
+                .unwrap();
             assert_ne!(iac.finding.status, Status::Missing, "{backend}");
         }
     }
 
     #[test]
     fn a_hand_made_uptime_check_keeps_observability_out() {
-        let check = "resource \"aws_route53_health_check\" \"up\" {\n  fqdn = \"a.example.com\"\n}\n";
+        let check =
+            "resource \"aws_route53_health_check\" \"up\" {\n  fqdn = \"a.example.com\"\n}\n";
         let dir = repo(&[("go.mod", "module x\n"), ("infra/uptime.tf", check)]);
         let a = Assessment::of(dir.path()).unwrap();
         assert!(!a.recommended_foundations("seed").contains(&"observability"));
         let plain = repo(&[("go.mod", "module x\n")]);
         let a = Assessment::of(plain.path()).unwrap();
         assert!(a.recommended_foundations("seed").contains(&"observability"));
-        assert!(!a.recommended_foundations("pre-mvp").contains(&"observability"));
+        assert!(
+            !a.recommended_foundations("pre-mvp")
+                .contains(&"observability")
+        );
     }
 
     #[test]

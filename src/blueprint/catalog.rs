@@ -462,7 +462,11 @@ mod tests {
         assert_eq!(iac.manifest.depends_on, ["secrets-rbac"]);
         for b in catalog.blueprints() {
             for dep in &b.manifest.depends_on {
-                assert!(ids.contains(dep), "{}: unknown dependency {dep}", b.manifest.id);
+                assert!(
+                    ids.contains(dep),
+                    "{}: unknown dependency {dep}",
+                    b.manifest.id
+                );
             }
         }
     }
