@@ -11,6 +11,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
 mod fresh;
+mod gcs;
 mod offsite;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::sleep;

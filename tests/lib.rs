@@ -7,6 +7,7 @@ mod support;
 
 mod add;
 mod assess;
+mod backup_bucket;
 mod backup_restore;
 mod crash;
 mod errors;

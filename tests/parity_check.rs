@@ -431,6 +431,9 @@ fn lay_series_a(repo: &Repo, ci: &str) -> Run {
         &ci,
         "--set",
         "cloud=aws",
+        // backup-restore's bucket identities trust this repository's CI jobs only.
+        "--set",
+        "repository=acme/shop",
     ])
 }
 
@@ -459,15 +462,21 @@ fn check_as_ci(repo: &Repo) -> Run {
     check_with(repo, &args[1..])
 }
 
-/// The image of the restore drill's job: the `image:` (GitHub) or `name:` (GitLab) line.
+/// The image of the restore drill's job: the `image:` (GitHub) or `name:` (GitLab) line, after
+/// the line that opens the job (a cloud's fetch job, before it, runs a cloud CLI image).
 fn drill_image(repo: &Repo) -> String {
-    let (job, key) = if repo.exists(".github/workflows/restore-drill.yml") {
-        (".github/workflows/restore-drill.yml", "image: ")
+    let (job, key, opens) = if repo.exists(".github/workflows/restore-drill.yml") {
+        (".github/workflows/restore-drill.yml", "image: ", "  drill:")
     } else {
-        (".gitlab/ci/restore-drill.gitlab-ci.yml", "name: ")
+        (
+            ".gitlab/ci/restore-drill.gitlab-ci.yml",
+            "name: ",
+            "restore-drill:",
+        )
     };
     repo.read(job)
         .lines()
+        .skip_while(|l| *l != opens)
         .find_map(|l| l.trim().strip_prefix(key).map(str::to_owned))
         .unwrap_or_else(|| panic!("{job} names no image"))
 }

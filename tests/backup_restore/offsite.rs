@@ -28,7 +28,7 @@ fn backup_tools() -> PathBuf {
 }
 
 /// An age key pair made by age-keygen: (public recipient, private identity).
-fn age_keys(dir: &Path) -> (String, String) {
+pub(super) fn age_keys(dir: &Path) -> (String, String) {
     let key = dir.join("key.txt");
     run_ok(Command::new("age-keygen").arg("-o").arg(&key), "age-keygen");
     let identity = fs::read_to_string(&key).unwrap();
@@ -40,11 +40,11 @@ fn age_keys(dir: &Path) -> (String, String) {
     (recipient, identity)
 }
 
-fn ok(run: &Run, what: &str) {
+pub(super) fn ok(run: &Run, what: &str) {
     assert_eq!(run.code, Some(0), "{what} failed:\n{}", run.all());
 }
 
-fn refused(run: &Run, what: &str, message: &str) {
+pub(super) fn refused(run: &Run, what: &str, message: &str) {
     assert!(
         run.code.is_some_and(|c| c != 0),
         "{what} should fail:\n{}",

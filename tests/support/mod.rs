@@ -244,26 +244,14 @@ impl Repo {
 
     /// Runs `scaffold ARGS` in the repo with no terminal and a clean environment.
     pub(crate) fn scaffold(&self, args: &[&str]) -> Run {
-        let out = command()
-            .args(args)
-            .current_dir(&self.root)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run scaffold");
-        Run::from(out)
+        scaffold_at(&self.root, args)
     }
 
     /// Runs `scaffold ARGS` in the folder `sub` of the repo, as a user inside it would.
     pub(crate) fn scaffold_in(&self, sub: &str, args: &[&str]) -> Run {
         let dir = self.root.join(sub);
         std::fs::create_dir_all(&dir).unwrap();
-        let out = command()
-            .args(args)
-            .current_dir(dir)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run scaffold");
-        Run::from(out)
+        scaffold_at(&dir, args)
     }
 
     /// Every file below the root except `.git`, sorted: `path` lines, or `path` plus the content.
