@@ -18,6 +18,7 @@ mod init;
 mod list;
 mod machine;
 mod manual;
+mod observability;
 mod parity_check;
 mod prompts;
 mod quiet;

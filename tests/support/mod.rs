@@ -94,7 +94,7 @@ impl std::fmt::Display for Run {
 }
 
 /// The flags that answer every common question.
-pub(crate) const SEED_NODE: [&str; 16] = [
+pub(crate) const SEED_NODE: [&str; 14] = [
     "--set",
     "stage=seed",
     "--set",
@@ -109,12 +109,10 @@ pub(crate) const SEED_NODE: [&str; 16] = [
     "code_owner=@acme/platform",
     "--set",
     "repository=acme/demo",
-    "--set",
-    "alert_owner=oncall@acme.dev",
 ];
 
 /// A seed-stage Go service on GitHub, with no cloud and no database: the smallest full answer set.
-pub(crate) const SEED_GO: [&str; 12] = [
+pub(crate) const SEED_GO: [&str; 10] = [
     "--set",
     "stage=seed",
     "--set",
@@ -125,8 +123,6 @@ pub(crate) const SEED_GO: [&str; 12] = [
     "cloud=none",
     "--set",
     "database=none",
-    "--set",
-    "alert_owner=oncall@acme.dev",
 ];
 
 pub(crate) fn bin() -> PathBuf {
