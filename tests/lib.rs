@@ -14,6 +14,7 @@ mod errors;
 mod forks;
 mod fuzz;
 mod hostile;
+mod iac;
 mod init;
 mod list;
 mod machine;
