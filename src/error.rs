@@ -98,7 +98,9 @@ pub(crate) enum Error {
         allowed: Vec<String>,
     },
 
-    #[error("{id} needs {needs}: add it with --only {with}, or lay it first (`scaffold add {needs}`)")]
+    #[error(
+        "{id} needs {needs}: add it with --only {with}, or lay it first (`scaffold add {needs}`)"
+    )]
     MissingDependency {
         id: String,
         needs: String,

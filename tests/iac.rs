@@ -93,7 +93,10 @@ fn drift_check_maps_the_plan_exit_code_with_tofu_or_terraform() {
         let args = std::fs::read_to_string(stubs.path().join("args")).unwrap();
         let args: Vec<&str> = args.lines().collect();
         assert_eq!(args[0], bin.join(tool).display().to_string(), "{tool} run");
-        let chdir = format!("-chdir={}", repo.path().join("infra/envs/staging").display());
+        let chdir = format!(
+            "-chdir={}",
+            repo.path().join("infra/envs/staging").display()
+        );
         assert_eq!(
             args[1..],
             [

@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(a.recommended_foundations("pre-mvp"), ["ci"]);
         assert_eq!(
             a.recommended_foundations("seed"),
-            ["backup-restore", "ci", "secrets-rbac"]
+            ["backup-restore", "ci", "observability", "secrets-rbac"]
         );
         assert_eq!(
             a.recommended_foundations("series-a"),
@@ -296,7 +296,10 @@ mod tests {
             ),
         ]);
         let a = Assessment::of(handmade.path()).unwrap();
-        assert_eq!(a.recommended_foundations("seed"), ["secrets-rbac"]);
+        assert_eq!(
+            a.recommended_foundations("seed"),
+            ["observability", "secrets-rbac"]
+        );
         assert_eq!(a.recorded_stage(), None);
     }
 }

@@ -424,9 +424,8 @@ fn check_fit(chosen: &[&Blueprint], answers: &BTreeMap<String, String>) -> Resul
 /// Each foundation laid for the first time has what it `depends_on` laid already or chosen in the
 /// same run (iac writes into secrets-rbac's `infra/ci-identity`): never chosen silently, named.
 fn check_depends(chosen: &[&Blueprint], state: &State) -> Result<()> {
-    let has = |id: &str| {
-        state.foundations.contains_key(id) || chosen.iter().any(|b| b.manifest.id == id)
-    };
+    let has =
+        |id: &str| state.foundations.contains_key(id) || chosen.iter().any(|b| b.manifest.id == id);
     for blueprint in chosen {
         if state.foundations.contains_key(&blueprint.manifest.id) {
             continue;
