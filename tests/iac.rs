@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::support::{Repo, Run, SEED_NODE};
 
 /// `init --yes --only ONLY` for a seed Node repo on aws (`SEED_NODE`).
-fn init_only<'a>(only: &'a str) -> Vec<&'a str> {
+fn init_only(only: &str) -> Vec<&str> {
     let mut args = vec!["init", "--yes", "--only", only];
     args.extend_from_slice(&SEED_NODE);
     args
