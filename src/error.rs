@@ -98,6 +98,15 @@ pub(crate) enum Error {
         allowed: Vec<String>,
     },
 
+    #[error(
+        "{id} needs {needs}: add it with --only {with}, or lay it first (`scaffold add {needs}`)"
+    )]
+    MissingDependency {
+        id: String,
+        needs: String,
+        with: String,
+    },
+
     #[error("no next step `{id}`; open steps: {}", if open.is_empty() { "none".to_owned() } else { open.join(", ") })]
     UnknownStep { id: String, open: Vec<String> },
 
@@ -413,6 +422,7 @@ impl Error {
             | Error::SourceDateEpoch { .. }
             | Error::EnvValue { .. }
             | Error::Unfit { .. }
+            | Error::MissingDependency { .. }
             | Error::UnknownStep { .. }
             | Error::ForceNotInPlan { .. }
             | Error::RecordedSourceMissing { .. }

@@ -11,7 +11,7 @@ fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
 }
 
 #[test]
-fn seed_stage_lays_ci_secrets_and_backups_with_an_adr_each() {
+fn seed_stage_lays_ci_secrets_backups_and_observability_with_an_adr_each() {
     let repo = Repo::new();
     repo.write(
         "package.json",
@@ -46,7 +46,8 @@ fn seed_stage_lays_ci_secrets_and_backups_with_an_adr_each() {
         [
             "docs/adr/0001-backup-and-restore.md",
             "docs/adr/0002-ci-cd-pipeline.md",
-            "docs/adr/0003-secrets-and-access.md"
+            "docs/adr/0003-observability.md",
+            "docs/adr/0004-secrets-and-access.md"
         ]
     );
     let state = repo.read(".scaffold/state.toml");
@@ -336,7 +337,8 @@ fn a_stack_scaffold_does_not_build_still_gets_the_language_independent_foundatio
         .never_says("  ci ");
     assert!(repo.exists(".sops.yaml"));
     assert!(!repo.exists(".github/workflows/ci.yml"));
-    let adr = repo.read("docs/adr/0002-secrets-and-access.md");
+    // backup-restore, observability, secrets-rbac: numbered in that order.
+    let adr = repo.read("docs/adr/0003-secrets-and-access.md");
     assert!(
         adr.contains("code scaffold's CI does not build yet"),
         "{adr}"

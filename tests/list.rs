@@ -7,7 +7,14 @@ fn list_shows_every_foundation() {
     let repo = Repo::new();
     let run = repo.scaffold(&["list"]);
     run.success();
-    for id in ["backup-restore", "ci", "secrets-rbac", "staging-parity"] {
+    for id in [
+        "backup-restore",
+        "ci",
+        "iac",
+        "observability",
+        "secrets-rbac",
+        "staging-parity",
+    ] {
         assert!(run.stdout.contains(id), "{run}");
     }
     assert!(run.stdout.contains("source: embedded"), "{run}");
@@ -21,7 +28,18 @@ fn list_json_has_id_version_summary_stages_and_source() {
     let list: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(list["schema_version"], 1);
     let items = list["foundations"].as_array().unwrap();
-    assert_eq!(items.len(), 4);
+    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "backup-restore",
+            "ci",
+            "iac",
+            "observability",
+            "secrets-rbac",
+            "staging-parity"
+        ]
+    );
     let ci = items.iter().find(|i| i["id"] == "ci").unwrap();
     assert!(semver_like(ci["version"].as_str().unwrap()), "{ci}");
     assert!(!ci["summary"].as_str().unwrap().is_empty());
@@ -32,6 +50,11 @@ fn list_json_has_id_version_summary_stages_and_source() {
         parity["recommended"],
         serde_json::json!(["series-a", "growth"])
     );
+    // What a foundation needs laid first is listed.
+    let iac = items.iter().find(|i| i["id"] == "iac").unwrap();
+    assert_eq!(iac["depends_on"], serde_json::json!(["secrets-rbac"]));
+    let observability = items.iter().find(|i| i["id"] == "observability").unwrap();
+    assert_eq!(observability["depends_on"], serde_json::json!([]));
 }
 
 fn semver_like(v: &str) -> bool {

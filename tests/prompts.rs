@@ -30,7 +30,8 @@ fn converse(session: &mut Session, answer: impl Fn(&str) -> String) -> Vec<Strin
     let prompts = Regex(
         "\\?\\x1b\\[0m \\x1b\\[1m(Project name|Where is the team\\?|CI host|Main language|Cloud|Database|\
          Foundations to lay|Main branch|Who owns backups|age public key\\(s\\) that may decrypt STAGING|\
-         age public key\\(s\\) that may decrypt PRODUCTION|Owner of CI, infra and secrets|Repository path)",
+         age public key\\(s\\) that may decrypt PRODUCTION|Owner of CI, infra and secrets|Repository path|\
+         E-mail address that receives uptime alerts)",
     );
     let mut seen = Vec::new();
     loop {
@@ -59,6 +60,7 @@ fn a_person_answers_in_the_terminal_with_detected_values_preselected() {
         "Cloud" => format!("{UP}{ENTER}"),
         "Owner of CI, infra and secrets" => "@acme/platform\r".to_owned(),
         "Repository path" => "acme/demo\r".to_owned(),
+        "E-mail address that receives uptime alerts" => "oncall@acme.dev\r".to_owned(),
         _ => ENTER.to_owned(),
     });
     assert!(seen.contains(&"Foundations to lay".to_owned()), "{seen:?}");
@@ -71,6 +73,7 @@ fn a_person_answers_in_the_terminal_with_detected_values_preselected() {
         "database = \"postgres\"",
         "cloud = \"gcp\"",
         "code_owner = \"@acme/platform\"",
+        "alert_owner = \"oncall@acme.dev\"",
     ] {
         assert!(state.contains(line), "{line}\n{state}");
     }

@@ -36,6 +36,8 @@ command -v npm >/dev/null || need_apt+=(npm)
 command -v faketime >/dev/null || need_apt+=(faketime)
 command -v rg >/dev/null || need_apt+=(ripgrep)
 command -v age-keygen >/dev/null || need_apt+=(age)
+# The uptime probe (ops/observability/probe.sh) is run against a local server by the tests.
+command -v curl >/dev/null || need_apt+=(curl)
 # HashiCorp's HCL v2 sources, to build hclfmt offline (`terraform fmt -check` without Terraform).
 [ -d /usr/share/gocode/src/github.com/hashicorp/hcl/v2/cmd/hclfmt ] || need_apt+=(golang-github-hashicorp-hcl-v2-dev)
 command -v groff >/dev/null || need_apt+=(groff-base)

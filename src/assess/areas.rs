@@ -75,7 +75,9 @@ impl AreaId {
             AreaId::SecretsAccess | AreaId::ProductionAccess => Some("secrets-rbac"),
             AreaId::BackupDr => Some("backup-restore"),
             AreaId::StagingParity => Some("staging-parity"),
-            AreaId::Observability | AreaId::IacDrift | AreaId::CostGuardrails => None,
+            AreaId::Observability => Some("observability"),
+            AreaId::IacDrift => Some("iac"),
+            AreaId::CostGuardrails => None,
         }
     }
 
@@ -85,7 +87,12 @@ impl AreaId {
     pub(crate) fn is_primary(self) -> bool {
         matches!(
             self,
-            AreaId::Release | AreaId::SecretsAccess | AreaId::BackupDr | AreaId::StagingParity
+            AreaId::Release
+                | AreaId::SecretsAccess
+                | AreaId::BackupDr
+                | AreaId::StagingParity
+                | AreaId::Observability
+                | AreaId::IacDrift
         )
     }
 
@@ -480,7 +487,7 @@ fn checks(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> (Vec<Check>, Ve
                 "no Terraform or OpenTofu files (looked for *.tf, *.tofu)",
             ),
             check(
-                scan.containing(scan::is_iac, &["backend \"", "cloud {"]),
+                remote_state(scan),
                 "no remote state (looked for a `backend` or `cloud` block)",
             ),
             check(
@@ -612,6 +619,33 @@ fn checks(area: AreaId, facts: &Facts<'_>, stage_rank: usize) -> (Vec<Check>, Ve
         }
     };
     (checks, flags)
+}
+
+/// Terraform files with a remote state block that is in force (a commented-out one is a seam, not
+/// state): `backend "s3"`, `backend "gcs"`, any other backend, or a `cloud` block.
+pub(crate) fn remote_state(scan: &Scan) -> Vec<String> {
+    static BLOCK: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"(?m)^\s*(backend\s+"[a-z0-9]+"|cloud)\s*\{"#).unwrap());
+    scan.paths(|p| scan::is_iac(p) && scan.text(p).is_some_and(|t| BLOCK.is_match(t)))
+}
+
+/// Whether the team built an area's foundation by hand, so scaffold must not lay a second one
+/// beside it: a remote state backend of its own (iac), an uptime check or health-check alarm of its
+/// own (observability). Files scaffold wrote are left out by the caller.
+pub(crate) fn handmade(area: AreaId, scan: &Scan) -> bool {
+    match area {
+        AreaId::IacDrift => !remote_state(scan).is_empty(),
+        AreaId::Observability => !scan
+            .containing(
+                scan::is_iac,
+                &[
+                    "aws_route53_health_check",
+                    "google_monitoring_uptime_check_config",
+                ],
+            )
+            .is_empty(),
+        _ => false,
+    }
 }
 
 fn plural(n: usize) -> &'static str {

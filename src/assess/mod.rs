@@ -195,6 +195,8 @@ impl Assessment {
                 .iter()
                 .filter(|r| r.area.is_primary() && r.bucket != Bucket::NotYet)
                 .filter(|r| r.finding.status != Status::Present || r.finding.applied.is_some())
+                // A foundation the team built by hand is extended by hand, never doubled.
+                .filter(|r| r.finding.applied.is_some() || !areas::handmade(r.area, &self.scan))
                 .filter_map(|r| r.area.foundation())
                 .collect();
             ids.sort_unstable();
@@ -222,11 +224,65 @@ mod tests {
         assert_eq!(a.recommended_foundations("pre-mvp"), ["ci"]);
         assert_eq!(
             a.recommended_foundations("seed"),
-            ["backup-restore", "ci", "secrets-rbac"]
+            ["backup-restore", "ci", "observability", "secrets-rbac"]
         );
         assert_eq!(
             a.recommended_foundations("series-a"),
-            ["backup-restore", "ci", "secrets-rbac", "staging-parity"]
+            [
+                "backup-restore",
+                "ci",
+                "observability",
+                "secrets-rbac",
+                "staging-parity"
+            ]
+        );
+    }
+
+    #[test]
+    fn iac_comes_with_a_cloud_at_series_a_unless_the_team_has_a_backend() {
+        let main = "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n";
+        let plain = repo(&[("go.mod", "module x\n"), ("infra/main.tf", main)]);
+        let a = Assessment::of(plain.path()).unwrap();
+        assert!(!a.recommended_foundations("seed").contains(&"iac"));
+        assert!(a.recommended_foundations("series-a").contains(&"iac"));
+        // A commented-out backend is a seam, not state.
+        let seam = format!("{main}# backend \"s3\" {{\n#   bucket = \"x\"\n# }}\n");
+        let commented = repo(&[("go.mod", "module x\n"), ("infra/main.tf", &seam)]);
+        let a = Assessment::of(commented.path()).unwrap();
+        assert!(a.recommended_foundations("series-a").contains(&"iac"));
+        for backend in ["s3", "gcs"] {
+            let text = format!(
+                "terraform {{\n  backend \"{backend}\" {{\n    bucket = \"x\"\n  }}\n}}\n{main}"
+            );
+            let handmade = repo(&[("go.mod", "module x\n"), ("infra/main.tf", &text)]);
+            let a = Assessment::of(handmade.path()).unwrap();
+            assert!(
+                !a.recommended_foundations("series-a").contains(&"iac"),
+                "{backend}"
+            );
+            let report = a.report("series-a");
+            let iac = report
+                .areas
+                .iter()
+                .find(|r| r.area == AreaId::IacDrift)
+                .unwrap();
+            assert_ne!(iac.finding.status, Status::Missing, "{backend}");
+        }
+    }
+
+    #[test]
+    fn a_hand_made_uptime_check_keeps_observability_out() {
+        let check =
+            "resource \"aws_route53_health_check\" \"up\" {\n  fqdn = \"a.example.com\"\n}\n";
+        let dir = repo(&[("go.mod", "module x\n"), ("infra/uptime.tf", check)]);
+        let a = Assessment::of(dir.path()).unwrap();
+        assert!(!a.recommended_foundations("seed").contains(&"observability"));
+        let plain = repo(&[("go.mod", "module x\n")]);
+        let a = Assessment::of(plain.path()).unwrap();
+        assert!(a.recommended_foundations("seed").contains(&"observability"));
+        assert!(
+            !a.recommended_foundations("pre-mvp")
+                .contains(&"observability")
         );
     }
 
@@ -240,7 +296,10 @@ mod tests {
             ),
         ]);
         let a = Assessment::of(handmade.path()).unwrap();
-        assert_eq!(a.recommended_foundations("seed"), ["secrets-rbac"]);
+        assert_eq!(
+            a.recommended_foundations("seed"),
+            ["observability", "secrets-rbac"]
+        );
         assert_eq!(a.recorded_stage(), None);
     }
 }

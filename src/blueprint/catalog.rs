@@ -452,8 +452,32 @@ mod tests {
         assert_eq!(catalog.ids(), folders);
         assert_eq!(
             catalog.ids(),
-            ["backup-restore", "ci", "secrets-rbac", "staging-parity"]
+            [
+                "backup-restore",
+                "ci",
+                "iac",
+                "observability",
+                "secrets-rbac",
+                "staging-parity"
+            ]
         );
+    }
+
+    #[test]
+    fn every_dependency_is_an_embedded_blueprint() {
+        let catalog = Catalog::embedded().unwrap();
+        let ids = catalog.ids();
+        let iac = catalog.get("iac").unwrap();
+        assert_eq!(iac.manifest.depends_on, ["secrets-rbac"]);
+        for b in catalog.blueprints() {
+            for dep in &b.manifest.depends_on {
+                assert!(
+                    ids.contains(dep),
+                    "{}: unknown dependency {dep}",
+                    b.manifest.id
+                );
+            }
+        }
     }
 
     #[test]

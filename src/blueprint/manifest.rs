@@ -31,6 +31,10 @@ pub(crate) struct Manifest {
     /// Answers without which it cannot be laid at all (e.g. `ci` needs a language it builds).
     #[serde(default)]
     pub(crate) requires: Option<When>,
+    /// Blueprints whose files this one extends (e.g. `iac` adds to `secrets-rbac`'s
+    /// `infra/ci-identity`): lay them too. The catalog checks that each one exists.
+    #[serde(default)]
+    pub(crate) depends_on: Vec<String>,
     /// Questions of this blueprint, asked after the common ones.
     #[serde(default)]
     pub(crate) questions: Vec<Question>,

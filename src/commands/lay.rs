@@ -180,6 +180,7 @@ fn ask<'c, 't>(
         &mut resolver,
     )?;
     check_fit(&chosen, &resolver.answers)?;
+    check_depends(&chosen, state)?;
     for blueprint in &chosen {
         for question in &blueprint.manifest.questions {
             resolver.resolve(question)?;
@@ -414,6 +415,28 @@ fn check_fit(chosen: &[&Blueprint], answers: &BTreeMap<String, String>) -> Resul
                 key: key.to_owned(),
                 value: answers.get(key).cloned().unwrap_or_default(),
                 allowed: allowed.to_vec(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Each foundation laid for the first time has what it `depends_on` laid already or chosen in the
+/// same run (iac writes into secrets-rbac's `infra/ci-identity`): never chosen silently, named.
+fn check_depends(chosen: &[&Blueprint], state: &State) -> Result<()> {
+    let has =
+        |id: &str| state.foundations.contains_key(id) || chosen.iter().any(|b| b.manifest.id == id);
+    for blueprint in chosen {
+        if state.foundations.contains_key(&blueprint.manifest.id) {
+            continue;
+        }
+        if let Some(needs) = blueprint.manifest.depends_on.iter().find(|d| !has(d)) {
+            let mut with: Vec<&str> = chosen.iter().map(|b| b.manifest.id.as_str()).collect();
+            with.push(needs);
+            return Err(Error::MissingDependency {
+                id: blueprint.manifest.id.clone(),
+                needs: needs.clone(),
+                with: with.join(","),
             });
         }
     }

@@ -35,6 +35,7 @@ pub(crate) fn run(args: &ListArgs) -> Result<ExitStatus> {
                     "version": b.manifest.version.to_string(),
                     "summary": b.manifest.summary,
                     "recommended": b.manifest.recommended(),
+                    "depends_on": b.manifest.depends_on,
                     "source": b.source,
                 })
             })

@@ -46,7 +46,19 @@ pub(crate) struct Detected {
     pub(crate) projects: Vec<Project>,
     /// The default branch (`branch::default_branch`); empty until asked of git.
     pub(crate) default_branch: String,
+    /// The error tracking SDK the dependencies name: `sentry` or `opentelemetry`.
+    pub(crate) error_tracking: Option<&'static str>,
 }
+
+/// Error tracking SDKs, as named in manifests, checked in this order: a vendor SDK the team chose
+/// wins over OpenTelemetry, which may only be there for traces.
+const ERROR_TRACKING_MARKERS: [(&str, &str); 5] = [
+    ("@sentry/", "sentry"),
+    ("sentry-sdk", "sentry"),
+    ("getsentry/sentry-go", "sentry"),
+    ("sentry", "sentry"),
+    ("opentelemetry", "opentelemetry"),
+];
 
 /// Compose's file names, in the order it picks one when given no `-f` (compose-go's
 /// `DefaultFileNames`).
@@ -147,6 +159,7 @@ pub(crate) fn template_context(detected: &Detected, language: Option<&str>) -> s
         // counting it later would make a rerun write something else.
         "compose": detected.compose_file.is_some(),
         "gitlab_ci": gitlab::TeamPipeline::default().context(),
+        "error_tracking": detected.error_tracking,
     })
 }
 
@@ -269,6 +282,16 @@ pub(crate) fn from_scan(scan: &Scan, ours: &dyn Fn(&str) -> bool) -> Detected {
             || name.starts_with("drizzle.config.");
         if found.database.is_none() && (is_dependency || is_iac || is_compose || is_schema) {
             found.database = first_marker(&direct_lines(text), &DATABASE_MARKERS);
+        }
+        if is_dependency {
+            let lower = text.to_ascii_lowercase();
+            let marker = ERROR_TRACKING_MARKERS
+                .iter()
+                .find(|(m, _)| lower.contains(m))
+                .map(|(_, v)| *v);
+            if marker == Some("sentry") || found.error_tracking.is_none() {
+                found.error_tracking = marker.or(found.error_tracking);
+            }
         }
         if found.database_image.is_none() && (is_compose || scan::is_ci(path)) {
             found.database_image = database_image(text);
