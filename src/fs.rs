@@ -544,11 +544,12 @@ pub(crate) fn open_walked(
     opened.is_file().then_some((file, opened.len()))
 }
 
-/// The rest of a file opened by `open_walked`, `len` bytes long when it was opened (it may have
-/// changed since: this reads to its end all the same), at most `cap` bytes. Unlike `read_to_end`,
-/// which asks the system for the file's size and position again before it reads, this reads
-/// straight away into a buffer of the size already known: one read, and one more that finds the
-/// end.
+/// A file opened by `open_walked`, `len` bytes long when it was opened, at most `cap` bytes of it.
+/// Unlike `read_to_end`, which asks the system for the file's size and position again before it
+/// reads, and reads once more to find the end, this reads straight away into a buffer of the size
+/// already known, and stops there: one read for most files. A file that grew since is read to the
+/// length it had (as if it had been read a moment earlier); one that says it is empty is read to
+/// its end.
 pub(crate) fn read_opened(
     file: &mut std::fs::File,
     len: u64,
@@ -556,16 +557,16 @@ pub(crate) fn read_opened(
 ) -> std::io::Result<Vec<u8>> {
     let cap = usize::try_from(cap).unwrap_or(usize::MAX);
     let start = usize::try_from(len).unwrap_or(usize::MAX).min(cap);
-    let mut bytes = vec![0; start.saturating_add(1).min(cap).max(1)];
+    let mut bytes = vec![0; if start == 0 { cap.min(1) } else { start }];
     let mut filled = 0;
-    while filled < cap {
+    while filled < cap && (filled < start || start == 0) {
         match file.read(&mut bytes[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         }
-        if filled == bytes.len() {
+        if start == 0 && filled == bytes.len() {
             bytes.resize(filled.saturating_mul(2).min(cap), 0);
         }
     }
@@ -669,7 +670,7 @@ mod tests {
     }
 
     #[test]
-    fn an_opened_file_is_read_whole_up_to_the_cap_whatever_its_length_was() {
+    fn an_opened_file_is_read_to_its_known_length_and_the_cap() {
         let (_tmp, fs) = repo();
         let text: Vec<u8> = (0..20_000u32)
             .map(|i| b"ab\xC3\xA9\n"[i as usize % 5])
@@ -678,10 +679,10 @@ mod tests {
         for (len, cap, expected) in [
             (text.len(), u64::MAX, &text[..]),
             (0, u64::MAX, &text[..]),
-            (3, u64::MAX, &text[..]),
+            (3, u64::MAX, &text[..3]),
             (text.len() + 7, u64::MAX, &text[..]),
             (text.len(), 100, &text[..100]),
-            (50, 100, &text[..100]),
+            (50, 100, &text[..50]),
             (text.len(), 0, &text[..0]),
         ] {
             let (mut file, _) = open_walked(fs.root(), "f", false).unwrap();
