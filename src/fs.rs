@@ -531,17 +531,51 @@ pub(crate) fn open_walked(
     }
     // One open that refuses a symlink at the end (`O_NOFOLLOW`) and never waits on a FIFO
     // (`O_NONBLOCK`), then the opened file's own metadata: a regular file, or nothing.
-    let file = {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(flags.bits().cast_signed())
-            .open(root.join(rel))
-            .ok()?
+    let file = match rel.rsplit_once('/') {
+        Some((folder, name)) => open_in_folder(root, folder, name)?,
+        None => std::fs::File::from(
+            rustix::fs::open(root.join(rel), WALKED_FLAGS, rustix::fs::Mode::empty()).ok()?,
+        ),
     };
     let opened = file.metadata().ok()?;
     opened.is_file().then_some((file, opened.len()))
+}
+
+/// How `open_walked` opens a file: read-only, never through a symlink at the end, never waiting.
+const WALKED_FLAGS: rustix::fs::OFlags = rustix::fs::OFlags::RDONLY
+    .union(rustix::fs::OFlags::NOFOLLOW)
+    .union(rustix::fs::OFlags::NONBLOCK)
+    .union(rustix::fs::OFlags::CLOEXEC);
+
+thread_local! {
+    /// The folder (under which root) the last walked file of this thread was opened in, kept
+    /// open: a walk lists a folder's files together, and opening each by its name in its folder
+    /// spares the system resolving the whole path again for every file.
+    static LAST_FOLDER: std::cell::RefCell<Option<(PathBuf, String, rustix::fd::OwnedFd)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Opens `name` in the repo folder `folder` (resolved as `root.join(folder)` would be). A kept
+/// folder that fails is opened again by its path once: it may be gone, and another in its place.
+fn open_in_folder(root: &Path, folder: &str, name: &str) -> Option<std::fs::File> {
+    let open = |dir: &rustix::fd::OwnedFd| {
+        rustix::fs::openat(dir, name, WALKED_FLAGS, rustix::fs::Mode::empty())
+            .ok()
+            .map(std::fs::File::from)
+    };
+    LAST_FOLDER.with_borrow_mut(|last| {
+        if let Some((_, _, dir)) = last.as_ref().filter(|(r, f, _)| f == folder && r == root)
+            && let Some(file) = open(dir)
+        {
+            return Some(file);
+        }
+        let flags =
+            rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+        let dir = rustix::fs::open(root.join(folder), flags, rustix::fs::Mode::empty()).ok()?;
+        let file = open(&dir);
+        *last = Some((root.to_owned(), folder.to_owned(), dir));
+        file
+    })
 }
 
 /// A file opened by `open_walked`, `len` bytes long when it was opened, at most `cap` bytes of it.
