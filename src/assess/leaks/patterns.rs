@@ -214,17 +214,23 @@ const NEEDLES: [&str; 30] = [
     "amqps://",
 ];
 
-/// The needles, searched in one pass (ASCII case-insensitive).
+/// The needles (all lower case), searched in one pass over text in ASCII lower case. Searching
+/// the text as it is with `ascii_case_insensitive` gives the same answer, but the upper-case
+/// variants of the needles leave no room for the vectorised prefilter, and the automaton then
+/// reads byte by byte: lowering the text first and searching it case-sensitively is several
+/// times faster. (Leftmost-first matching, because only it uses the vectorised "packed"
+/// searcher; which needle matches does not count.)
 static NEEDLE_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
-        .ascii_case_insensitive(true)
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
         .build(NEEDLES)
         .expect("needles build")
 });
 
 /// Whether `text` may hold something credential-shaped: false only when it surely does not.
 pub(super) fn may_match(text: &str) -> bool {
-    NEEDLE_SEARCH.is_match(text)
+    debug_assert!(NEEDLES.iter().all(|n| n.to_ascii_lowercase() == *n));
+    NEEDLE_SEARCH.is_match(&text.as_bytes().to_ascii_lowercase())
         || !text.is_ascii() && (text.contains('\u{17F}') || text.contains('\u{212A}'))
 }
 
