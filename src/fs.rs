@@ -78,6 +78,9 @@ pub(crate) struct RepoFs {
     tmp: Option<&'static str>,
     /// Set once `tmp` exists: made on the first write, not checked again for every file.
     tmp_made: std::sync::OnceLock<()>,
+    /// Folders this run made or found (and checked) already: each is checked and made once, not
+    /// once per file written in it.
+    dirs: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl RepoFs {
@@ -94,6 +97,7 @@ impl RepoFs {
             dir: self.dir.try_clone().ok()?,
             tmp: self.tmp,
             tmp_made: std::sync::OnceLock::new(),
+            dirs: std::sync::Mutex::default(),
         })
     }
 
@@ -115,6 +119,7 @@ impl RepoFs {
             dir,
             tmp,
             tmp_made: std::sync::OnceLock::new(),
+            dirs: std::sync::Mutex::default(),
         })
     }
 
@@ -232,16 +237,43 @@ impl RepoFs {
         )
     }
 
-    /// Makes the folder `rel` and its parents, inside the repo.
+    /// Makes the folder `rel` and its parents, inside the repo. A folder this handle made or
+    /// checked before is taken as it is.
     pub(crate) fn create_dir_all(&self, rel: &str) -> Result<()> {
-        self.check_folders(&format!("{rel}/x"))?;
-        if self.dir.is_dir(rel) {
+        let known = || {
+            self.dirs
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if known().contains(rel) {
             return Ok(());
         }
-        self.dir.create_dir_all(rel).map_err(|source| Error::Write {
-            path: self.full(rel),
-            source,
-        })
+        self.check_folders(&format!("{rel}/x"))?;
+        if !self.dir.is_dir(rel) {
+            self.dir
+                .create_dir_all(rel)
+                .map_err(|source| Error::Write {
+                    path: self.full(rel),
+                    source,
+                })?;
+        }
+        let mut known = known();
+        let mut folder = rel;
+        while known.insert(folder.to_owned()) {
+            match folder.rsplit_once('/') {
+                Some((parent, _)) => folder = parent,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the folders `create_dir_all` knows (some may be gone).
+    fn forget_dirs(&self) {
+        self.dirs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// Makes a new folder `parent/stem`, or `parent/stem-2`, `-3`… when that exists: a folder no
@@ -406,6 +438,7 @@ impl RepoFs {
     /// Removes `.scaffold/tmp/` (and `.scaffold/` itself) when a run leaves them empty: the last
     /// thing a run does with the repo.
     pub(crate) fn tidy(&self) {
+        self.forget_dirs();
         let _ = self.dir.remove_dir(TMP_DIR);
         let _ = self.dir.remove_dir(".scaffold");
     }
@@ -498,17 +531,81 @@ pub(crate) fn open_walked(
     }
     // One open that refuses a symlink at the end (`O_NOFOLLOW`) and never waits on a FIFO
     // (`O_NONBLOCK`), then the opened file's own metadata: a regular file, or nothing.
-    let file = {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(flags.bits().cast_signed())
-            .open(root.join(rel))
-            .ok()?
+    let file = match rel.rsplit_once('/') {
+        Some((folder, name)) => open_in_folder(root, folder, name)?,
+        None => std::fs::File::from(
+            rustix::fs::open(root.join(rel), WALKED_FLAGS, rustix::fs::Mode::empty()).ok()?,
+        ),
     };
     let opened = file.metadata().ok()?;
     opened.is_file().then_some((file, opened.len()))
+}
+
+/// How `open_walked` opens a file: read-only, never through a symlink at the end, never waiting.
+const WALKED_FLAGS: rustix::fs::OFlags = rustix::fs::OFlags::RDONLY
+    .union(rustix::fs::OFlags::NOFOLLOW)
+    .union(rustix::fs::OFlags::NONBLOCK)
+    .union(rustix::fs::OFlags::CLOEXEC);
+
+thread_local! {
+    /// The folder (under which root) the last walked file of this thread was opened in, kept
+    /// open: a walk lists a folder's files together, and opening each by its name in its folder
+    /// spares the system resolving the whole path again for every file.
+    static LAST_FOLDER: std::cell::RefCell<Option<(PathBuf, String, rustix::fd::OwnedFd)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Opens `name` in the repo folder `folder` (resolved as `root.join(folder)` would be). A kept
+/// folder that fails is opened again by its path once: it may be gone, and another in its place.
+fn open_in_folder(root: &Path, folder: &str, name: &str) -> Option<std::fs::File> {
+    let open = |dir: &rustix::fd::OwnedFd| {
+        rustix::fs::openat(dir, name, WALKED_FLAGS, rustix::fs::Mode::empty())
+            .ok()
+            .map(std::fs::File::from)
+    };
+    LAST_FOLDER.with_borrow_mut(|last| {
+        if let Some((_, _, dir)) = last.as_ref().filter(|(r, f, _)| f == folder && r == root)
+            && let Some(file) = open(dir)
+        {
+            return Some(file);
+        }
+        let flags =
+            rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+        let dir = rustix::fs::open(root.join(folder), flags, rustix::fs::Mode::empty()).ok()?;
+        let file = open(&dir);
+        *last = Some((root.to_owned(), folder.to_owned(), dir));
+        file
+    })
+}
+
+/// A file opened by `open_walked`, `len` bytes long when it was opened, at most `cap` bytes of it.
+/// Unlike `read_to_end`, which asks the system for the file's size and position again before it
+/// reads, and reads once more to find the end, this reads straight away into a buffer of the size
+/// already known, and stops there: one read for most files. A file that grew since is read to the
+/// length it had (as if it had been read a moment earlier); one that says it is empty is read to
+/// its end.
+pub(crate) fn read_opened(
+    file: &mut std::fs::File,
+    len: u64,
+    cap: u64,
+) -> std::io::Result<Vec<u8>> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let start = usize::try_from(len).unwrap_or(usize::MAX).min(cap);
+    let mut bytes = vec![0; if start == 0 { cap.min(1) } else { start }];
+    let mut filled = 0;
+    while filled < cap && (filled < start || start == 0) {
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        if start == 0 && filled == bytes.len() {
+            bytes.resize(filled.saturating_mul(2).min(cap), 0);
+        }
+    }
+    bytes.truncate(filled);
+    Ok(bytes)
 }
 
 /// The nearest folder at or above `dir` that holds a `.git` (the git work tree `dir` is in).
@@ -523,13 +620,11 @@ pub(crate) fn is_regular_or_absent(path: &Path) -> bool {
 
 /// The text of a regular file a walk of the repo found, when it is UTF-8 and at most `cap` bytes.
 pub(crate) fn read_walked_text(root: &Path, rel: &str, cap: u64) -> Option<String> {
-    let (file, len) = open_walked(root, rel, false)?;
+    let (mut file, len) = open_walked(root, rel, false)?;
     if len > cap {
         return None;
     }
-    let mut text = String::new();
-    file.take(cap).read_to_string(&mut text).ok()?;
-    Some(text)
+    String::from_utf8(read_opened(&mut file, len, cap).ok()?).ok()
 }
 
 /// Reads a regular file outside the repo (an `--answers` file), at most `cap` bytes.
@@ -606,6 +701,33 @@ mod tests {
         symlink("real", fs.root().join("docs")).unwrap();
         fs.write("docs/a.md", b"a", 0o644).unwrap();
         assert_eq!(std::fs::read(fs.root().join("real/a.md")).unwrap(), b"a");
+    }
+
+    #[test]
+    fn an_opened_file_is_read_to_its_known_length_and_the_cap() {
+        let (_tmp, fs) = repo();
+        let text: Vec<u8> = (0..20_000u32)
+            .map(|i| b"ab\xC3\xA9\n"[i as usize % 5])
+            .collect();
+        std::fs::write(fs.root().join("f"), &text).unwrap();
+        for (len, cap, expected) in [
+            (text.len(), u64::MAX, &text[..]),
+            (0, u64::MAX, &text[..]),
+            (3, u64::MAX, &text[..3]),
+            (text.len() + 7, u64::MAX, &text[..]),
+            (text.len(), 100, &text[..100]),
+            (50, 100, &text[..50]),
+            (text.len(), 0, &text[..0]),
+        ] {
+            let (mut file, _) = open_walked(fs.root(), "f", false).unwrap();
+            let bytes = read_opened(&mut file, len as u64, cap).unwrap();
+            assert_eq!(bytes, expected, "{len} {cap}");
+        }
+        assert_eq!(
+            read_walked_text(fs.root(), "f", 1 << 20).as_deref(),
+            std::str::from_utf8(&text).ok()
+        );
+        assert_eq!(read_walked_text(fs.root(), "f", 100), None);
     }
 
     #[test]

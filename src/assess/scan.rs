@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// Folders never walked even when `.gitignore` forgets them: git's own data, installed
 /// dependencies, provider binaries, and scaffold's rendered bases (copies of files already seen).
@@ -47,27 +48,29 @@ impl Scan {
                     || is_dir && name == "base" && entry.path().parent().is_some_and(is_state_dir)
                     || is_dir && !has_safe_ignore_files(entry.path()))
             })
-            .build();
+            .threads(crate::parallel::cores().min(8))
+            .build_parallel();
+        // Over all cores (the walk, and reading the files it keeps); the order they come in
+        // does not count: `index` sorts them.
+        let found: Mutex<Vec<(String, Option<String>)>> = Mutex::default();
+        walker.run(|| {
+            Box::new(|entry| {
+                if let Some(file) = entry.ok().and_then(|entry| walked(root, &entry)) {
+                    found
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(file);
+                }
+                ignore::WalkState::Continue
+            })
+        });
         let mut scan = Scan::default();
-        for entry in walker.flatten() {
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let Ok(rel) = entry.path().strip_prefix(root) else {
-                continue;
-            };
-            let rel = match rel.to_str() {
-                Some(rel) if std::path::MAIN_SEPARATOR == '/' => rel.to_owned(),
-                _ => rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-            };
-            if keeps(&rel)
-                && let Some(text) = crate::fs::read_walked_text(root, &rel, MAX_READ)
-            {
-                scan.texts.insert(rel.clone(), kept(&text));
+        let found = found
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (rel, text) in found {
+            if let Some(text) = text {
+                scan.texts.insert(rel.clone(), text);
             }
             scan.files.push(rel);
         }
@@ -144,6 +147,28 @@ impl Scan {
             .cloned()
             .collect()
     }
+}
+
+/// A file the walk found: its path relative to the root (with `/`), and the text `keeps` wants of
+/// it, masked. `None` for anything but a file.
+fn walked(root: &Path, entry: &ignore::DirEntry) -> Option<(String, Option<String>)> {
+    if !entry.file_type().is_some_and(|t| t.is_file()) {
+        return None;
+    }
+    let rel = entry.path().strip_prefix(root).ok()?;
+    let rel = match rel.to_str() {
+        Some(rel) if std::path::MAIN_SEPARATOR == '/' => rel.to_owned(),
+        _ => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    };
+    let text = keeps(&rel)
+        .then(|| crate::fs::read_walked_text(root, &rel, MAX_READ))
+        .flatten()
+        .map(|text| kept(&text));
+    Some((rel, text))
 }
 
 /// Whether the folder's `.gitignore` and `.ignore`, where present, are regular files.

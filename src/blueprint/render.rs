@@ -876,6 +876,30 @@ mod tests {
             detected.compose_file = Some("docker-compose.yml".to_owned());
             detected.database_image = Some(image.to_owned());
         }
+        // Every other render, a repo of several projects in folders, with and without versions,
+        // tests and lockfiles, so that `#each` and its `@last` go round more than once.
+        if n % 2 == 1 {
+            let project =
+                |path: &str, language, tool, version: Option<&str>, test: Option<&str>| {
+                    crate::detect::Project {
+                        path: path.to_owned(),
+                        language,
+                        tool,
+                        version: version.map(str::to_owned),
+                        test: test.map(str::to_owned),
+                        locked: version.is_some(),
+                        yarn_berry: false,
+                    }
+                };
+            detected.projects = vec![
+                project(".", "rust", "cargo", Some("1.85"), Some("cargo test")),
+                project("web", "node", "pnpm", Some("22"), Some("pnpm test")),
+                project("api", "python", "uv", None, Some("pytest")),
+                project("tools/gen", "python", "poetry", Some("3.12"), None),
+                project("svc", "go", "go", None, None),
+                project("app", "node", "yarn", None, None),
+            ];
+        }
         crate::detect::template_context(&detected, language)
     }
 
@@ -883,7 +907,7 @@ mod tests {
     fn every_embedded_template_renders_directly_as_handlebars_renders_it() {
         let catalog = crate::blueprint::catalog::Catalog::embedded().unwrap();
         let (languages, clouds) = (["rust", "node", "python", "go"], ["aws", "gcp", "none"]);
-        let mut compared = 0;
+        let (mut compared, mut each) = (0, 0);
         for (i, stage) in crate::questions::STAGES.iter().enumerate() {
             for (j, ci) in ["github", "gitlab"].iter().enumerate() {
                 for (k, database) in ["postgres", "mysql", "none"].iter().enumerate() {
@@ -934,22 +958,13 @@ mod tests {
                                 .render_template(&protect(text), &ctx)
                                 .map(|s| restore(&s));
                             // Embedded blueprints keep to the subset that is rendered
-                            // without Handlebars' parser, and it renders them the same. Only
-                            // templates that iterate over the repo's projects (`#each`, outside
-                            // the subset) go through Handlebars.
+                            // without Handlebars' parser (templates that iterate over the
+                            // repo's projects included), and it renders them the same.
                             let direct =
                                 subset::render(&protect(text), &ctx).map(|s| restore(&s.unwrap()));
-                            if text.contains("{{#each ") {
-                                assert!(direct.is_none(), "{}", spec.template);
-                            } else {
-                                assert!(direct.is_some(), "{} is not in the subset", spec.template);
-                                assert_eq!(
-                                    direct,
-                                    whole.as_ref().ok().cloned(),
-                                    "{}",
-                                    spec.template
-                                );
-                            }
+                            assert!(direct.is_some(), "{} is not in the subset", spec.template);
+                            assert_eq!(direct, whole.as_ref().ok().cloned(), "{}", spec.template);
+                            each += usize::from(text.contains("{{#each "));
                             // And Handlebars in pieces, as forks that leave the subset are
                             // rendered, gives the same text too.
                             let pieces = render_pieces("t", &spec.template, &protect(text), &ctx)
@@ -967,6 +982,7 @@ mod tests {
             }
         }
         assert!(compared > 300, "{compared}");
+        assert!(each > 10, "{each} renders of templates with #each");
     }
 
     #[test]

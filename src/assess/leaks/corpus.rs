@@ -788,6 +788,11 @@ fn the_prefilters_pass_every_text_a_pattern_matches() {
                 case.path
             );
             assert_eq!(patterns::has_shape(text), set, "{}", case.path);
+            assert!(
+                patterns::candidates_cover(text),
+                "{}: a pattern's own needles miss it",
+                case.path
+            );
             shaped += usize::from(set);
         }
     }

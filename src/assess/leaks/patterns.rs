@@ -4,10 +4,10 @@
 //! compiled once.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use aho_corasick::AhoCorasick;
-use regex::{Captures, Regex, RegexSet};
+use regex::{Captures, Regex};
 
 use super::Hit;
 use super::values::{
@@ -163,20 +163,39 @@ static ANY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&alternation.join("|")).expect("leak patterns compile")
 });
 
-/// Which patterns match, and each pattern alone for its captures: compiled only for a text that
-/// holds something credential-shaped.
-struct Compiled {
-    set: RegexSet,
-    each: Vec<Regex>,
+/// Which patterns match (for the tests of the prefilters).
+#[cfg(test)]
+static SET: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    regex::RegexSet::new(PATTERNS.iter().map(|p| p.regex)).expect("leak patterns compile")
+});
+
+/// Each pattern alone, for its captures: compiled on first need, one by one, so a text with only
+/// `secrets.` in it (every workflow) costs one regex, not sixteen and their union.
+static EACH: [OnceLock<Regex>; PATTERNS.len()] = [const { OnceLock::new() }; PATTERNS.len()];
+
+fn compiled(index: usize) -> &'static Regex {
+    EACH[index].get_or_init(|| Regex::new(PATTERNS[index].regex).expect("leak pattern compiles"))
 }
 
-static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
-    set: RegexSet::new(PATTERNS.iter().map(|p| p.regex)).expect("leak patterns compile"),
-    each: PATTERNS
-        .iter()
-        .map(|p| Regex::new(p.regex).expect("leak pattern compiles"))
-        .collect(),
-});
+/// The needles (indices into `NEEDLES`) every match of each pattern contains, up to ASCII case.
+const PATTERN_NEEDLES: [&[usize]; PATTERNS.len()] = [
+    &[0, 1],
+    &[2],
+    &[3],
+    &[4],
+    &[2],
+    &[5, 6, 7, 8, 9, 10],
+    &[11],
+    &[12],
+    &[13],
+    &[14],
+    &[15],
+    &[16],
+    &[17],
+    &[18],
+    &[19],
+    &[20, 21, 22, 23, 24, 25, 26, 27, 28, 29],
+];
 
 /// Literals every match of some pattern contains, up to ASCII case: a text with none of them (and
 /// neither `ſ` nor the Kelvin sign `K`, which case-insensitive patterns read as `s` and `k`) holds
@@ -214,18 +233,48 @@ const NEEDLES: [&str; 30] = [
     "amqps://",
 ];
 
-/// The needles, searched in one pass (ASCII case-insensitive).
+/// The needles (all lower case), searched in one pass over text in ASCII lower case. Searching
+/// the text as it is with `ascii_case_insensitive` gives the same answer, but the upper-case
+/// variants of the needles leave no room for the vectorised prefilter, and the automaton then
+/// reads byte by byte: lowering the text first and searching it case-sensitively is several
+/// times faster. (Leftmost-first matching, because only it uses the vectorised "packed"
+/// searcher; which needle matches does not count.)
 static NEEDLE_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
-        .ascii_case_insensitive(true)
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
         .build(NEEDLES)
         .expect("needles build")
 });
 
 /// Whether `text` may hold something credential-shaped: false only when it surely does not.
+#[cfg(test)]
 pub(super) fn may_match(text: &str) -> bool {
-    NEEDLE_SEARCH.is_match(text)
-        || !text.is_ascii() && (text.contains('\u{17F}') || text.contains('\u{212A}'))
+    NEEDLE_SEARCH.is_match(&text.as_bytes().to_ascii_lowercase()) || has_folded(text)
+}
+
+/// Whether `text` holds `ſ` or the Kelvin sign `K`, which case-insensitive patterns read as `s`
+/// and `k`: then no needle can rule a pattern out.
+fn has_folded(text: &str) -> bool {
+    !text.is_ascii() && (text.contains('\u{17F}') || text.contains('\u{212A}'))
+}
+
+/// The patterns that may match `text` (ascending): those with one of their needles in it (or all
+/// of them, for a text `has_folded`). Empty when `may_match` is false.
+fn candidates(text: &str) -> Vec<usize> {
+    let lower = text.as_bytes().to_ascii_lowercase();
+    if !NEEDLE_SEARCH.is_match(&lower) && !has_folded(text) {
+        return Vec::new();
+    }
+    if has_folded(text) {
+        return (0..PATTERNS.len()).collect();
+    }
+    let present: Vec<bool> = NEEDLES
+        .iter()
+        .map(|n| memchr::memmem::find(&lower, n.as_bytes()).is_some())
+        .collect();
+    (0..PATTERNS.len())
+        .filter(|&i| PATTERN_NEEDLES[i].iter().any(|&n| present[n]))
+        .collect()
 }
 
 /// Every credential the patterns find in `text`, by line (1-based, from `starts`).
@@ -250,7 +299,15 @@ pub(super) fn hits(text: &str, starts: &[usize]) -> Vec<Hit> {
 /// Whether any pattern matches `text`, by the set (what the prefilters must agree with).
 #[cfg(test)]
 pub(super) fn set_matches(text: &str) -> bool {
-    COMPILED.set.is_match(text)
+    SET.is_match(text)
+}
+
+/// Whether every pattern that matches `text` is among its candidates (what the per-pattern
+/// needles must agree with).
+#[cfg(test)]
+pub(super) fn candidates_cover(text: &str) -> bool {
+    let candidates = candidates(text);
+    SET.matches(text).iter().all(|i| candidates.contains(&i))
 }
 
 /// Whether any pattern matches `value`, real or not.
@@ -285,14 +342,11 @@ pub(crate) fn mask(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Calls `f` with the pattern index and captures of every match, after one pass of the set.
+/// Calls `f` with the pattern index and captures of every match, pattern by pattern, of the
+/// patterns whose needles the text holds.
 fn each_match(text: &str, mut f: impl FnMut(usize, &Captures<'_>)) {
-    if !may_match(text) || !ANY.is_match(text) {
-        return;
-    }
-    let compiled = &*COMPILED;
-    for index in &compiled.set.matches(text) {
-        for caps in compiled.each[index].captures_iter(text) {
+    for index in candidates(text) {
+        for caps in compiled(index).captures_iter(text) {
             f(index, &caps);
         }
     }

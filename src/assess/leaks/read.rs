@@ -58,8 +58,7 @@ pub(super) fn read(root: &Path, rel: &str, parents: bool) -> Option<Contents> {
 pub(super) fn read_sized(root: &Path, rel: &str, parents: bool) -> Option<(u64, Contents)> {
     let (mut file, len) = crate::fs::open_walked(root, rel, parents)?;
     let contents = if len <= MAX_READ {
-        let mut bytes = Vec::with_capacity(usize::try_from(len).ok()? + 1);
-        file.read_to_end(&mut bytes).ok()?;
+        let bytes = crate::fs::read_opened(&mut file, len, u64::MAX).ok()?;
         decode(&bytes, Encoding::detect(&bytes)).map(Contents::Whole)
     } else {
         let head = read_span(&mut file, 0, SAMPLE)?;
