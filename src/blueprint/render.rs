@@ -889,6 +889,17 @@ mod tests {
                         test: test.map(str::to_owned),
                         locked: version.is_some(),
                         yarn_berry: false,
+                        wrapper: tool == "gradle",
+                        manifest: match tool {
+                            "cargo" => "Cargo.toml",
+                            "go" => "go.mod",
+                            "uv" | "poetry" => "pyproject.toml",
+                            "bundler" => "Gemfile",
+                            "gradle" => "build.gradle.kts",
+                            "maven" => "pom.xml",
+                            "composer" => "composer.json",
+                            _ => "package.json",
+                        },
                     }
                 };
             detected.projects = vec![
@@ -898,6 +909,28 @@ mod tests {
                 project("tools/gen", "python", "poetry", Some("3.12"), None),
                 project("svc", "go", "go", None, None),
                 project("app", "node", "yarn", None, None),
+                project(
+                    "shop",
+                    "ruby",
+                    "bundler",
+                    Some("3.4"),
+                    Some("bundle exec rspec"),
+                ),
+                project(
+                    "billing",
+                    "jvm",
+                    "gradle",
+                    Some("21"),
+                    Some("./gradlew test"),
+                ),
+                project("ledger", "jvm", "maven", None, None),
+                project(
+                    "site",
+                    "php",
+                    "composer",
+                    Some("8.4"),
+                    Some("composer test"),
+                ),
             ];
         }
         crate::detect::template_context(&detected, language)
