@@ -81,3 +81,37 @@ pub(crate) fn warn_if_home(root: &Path) {
         );
     }
 }
+
+/// Counts the files a walk keeps and warns once, as soon as they pass a size past which reading
+/// them all takes a while: 100,000, or `SCAFFOLD_LARGE_TREE_FILES` (the tests use a small one).
+pub(crate) struct LargeTree<'a> {
+    root: &'a Path,
+    limit: usize,
+    seen: std::sync::atomic::AtomicUsize,
+}
+
+impl LargeTree<'_> {
+    pub(crate) fn new(root: &Path) -> LargeTree<'_> {
+        let limit = std::env::var("SCAFFOLD_LARGE_TREE_FILES")
+            .ok()
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(100_000);
+        LargeTree {
+            root,
+            limit,
+            seen: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// One more file; the warning when this one passes the limit.
+    pub(crate) fn saw_file(&self) {
+        let seen = self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if seen == self.limit + 1 {
+            errln!(
+                "warning: more than {} files below `{}` that .gitignore does not exclude: reading them takes a while; ignore what is not the team's code, or name the repository with -C DIR",
+                self.limit,
+                self.root.display()
+            );
+        }
+    }
+}

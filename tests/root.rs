@@ -93,3 +93,38 @@ fn dash_c_wins_over_the_folder_found() {
     assert!(repo.exists("tools/cli/.github/workflows/ci.yml"));
     assert!(!repo.exists(".github"));
 }
+
+#[test]
+fn a_tree_past_the_size_limit_is_warned_about_once_and_ignored_files_do_not_count() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "generated/\n");
+    for i in 0..8 {
+        repo.write(&format!("generated/lib{i}.js"), "\n");
+    }
+    let assess = |limit: &str| {
+        let out = crate::support::command()
+            .args(["assess"])
+            .current_dir(repo.path())
+            .env("SCAFFOLD_LARGE_TREE_FILES", limit)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    assert_eq!(
+        assess("5"),
+        "",
+        "8 ignored files and a .gitignore are under 5"
+    );
+    for i in 0..8 {
+        repo.write(&format!("src/mod{i}.js"), "\n");
+    }
+    let warned = assess("5");
+    assert_eq!(
+        warned.matches("warning: more than 5 files below").count(),
+        1,
+        "{warned}"
+    );
+    assert!(warned.contains("-C DIR"), "{warned}");
+    assert_eq!(assess("100"), "");
+}

@@ -53,9 +53,11 @@ impl Scan {
         // Over all cores (the walk, and reading the files it keeps); the order they come in
         // does not count: `index` sorts them.
         let found: Mutex<Vec<(String, Option<String>)>> = Mutex::default();
+        let large = crate::progress::LargeTree::new(root);
         walker.run(|| {
             Box::new(|entry| {
                 if let Some(file) = entry.ok().and_then(|entry| walked(root, &entry)) {
+                    large.saw_file();
                     found
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
