@@ -9,6 +9,7 @@ mod add;
 mod assess;
 mod backup_bucket;
 mod backup_restore;
+mod cost_guardrails;
 mod crash;
 mod errors;
 mod forks;

@@ -10,6 +10,7 @@ fn list_shows_every_foundation() {
     for id in [
         "backup-restore",
         "ci",
+        "cost-guardrails",
         "iac",
         "observability",
         "secrets-rbac",
@@ -34,6 +35,7 @@ fn list_json_has_id_version_summary_stages_and_source() {
         [
             "backup-restore",
             "ci",
+            "cost-guardrails",
             "iac",
             "observability",
             "secrets-rbac",

@@ -77,7 +77,7 @@ impl AreaId {
             AreaId::StagingParity => Some("staging-parity"),
             AreaId::Observability => Some("observability"),
             AreaId::IacDrift => Some("iac"),
-            AreaId::CostGuardrails => None,
+            AreaId::CostGuardrails => Some("cost-guardrails"),
         }
     }
 
@@ -93,7 +93,18 @@ impl AreaId {
                 | AreaId::StagingParity
                 | AreaId::Observability
                 | AreaId::IacDrift
+                | AreaId::CostGuardrails
         )
+    }
+
+    /// The first stage (0 = pre-mvp) at which `init` lays this area's foundation when the area is
+    /// due: the assessment ranks cost guardrails from seed, but a seed bill is small enough that the
+    /// budget waits for series-a.
+    pub(crate) fn laid_from(self) -> usize {
+        match self {
+            AreaId::CostGuardrails => 2,
+            _ => 0,
+        }
     }
 
     /// One sentence: why the area matters.
@@ -631,7 +642,8 @@ pub(crate) fn remote_state(scan: &Scan) -> Vec<String> {
 
 /// Whether the team built an area's foundation by hand, so scaffold must not lay a second one
 /// beside it: a remote state backend of its own (iac), an uptime check or health-check alarm of its
-/// own (observability). Files scaffold wrote are left out by the caller.
+/// own (observability), a budget of its own (cost guardrails). Files scaffold wrote are left out by
+/// the caller.
 pub(crate) fn handmade(area: AreaId, scan: &Scan) -> bool {
     match area {
         AreaId::IacDrift => !remote_state(scan).is_empty(),
@@ -642,6 +654,12 @@ pub(crate) fn handmade(area: AreaId, scan: &Scan) -> bool {
                     "aws_route53_health_check",
                     "google_monitoring_uptime_check_config",
                 ],
+            )
+            .is_empty(),
+        AreaId::CostGuardrails => !scan
+            .containing(
+                scan::is_iac,
+                &["aws_budgets_budget", "google_billing_budget"],
             )
             .is_empty(),
         _ => false,

@@ -194,6 +194,7 @@ impl Assessment {
                 .areas
                 .iter()
                 .filter(|r| r.area.is_primary() && r.bucket != Bucket::NotYet)
+                .filter(|r| stage_rank(stage) >= r.area.laid_from())
                 .filter(|r| r.finding.status != Status::Present || r.finding.applied.is_some())
                 // A foundation the team built by hand is extended by hand, never doubled.
                 .filter(|r| r.finding.applied.is_some() || !areas::handmade(r.area, &self.scan))
@@ -284,6 +285,54 @@ mod tests {
             !a.recommended_foundations("pre-mvp")
                 .contains(&"observability")
         );
+    }
+
+    #[test]
+    fn cost_guardrails_come_at_series_a_with_a_cloud_unless_the_team_has_a_budget() {
+        let main = "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n";
+        let plain = repo(&[("go.mod", "module x\n"), ("infra/main.tf", main)]);
+        let a = Assessment::of(plain.path()).unwrap();
+        assert!(
+            !a.recommended_foundations("seed")
+                .contains(&"cost-guardrails")
+        );
+        assert!(
+            a.recommended_foundations("series-a")
+                .contains(&"cost-guardrails")
+        );
+        let no_cloud = repo(&[("go.mod", "module x\n")]);
+        let a = Assessment::of(no_cloud.path()).unwrap();
+        assert!(
+            !a.recommended_foundations("growth")
+                .contains(&"cost-guardrails")
+        );
+        for (provider, budget) in [
+            (
+                "aws",
+                "resource \"aws_budgets_budget\" \"m\" {\n  budget_type = \"COST\"\n}\n",
+            ),
+            (
+                "google",
+                "resource \"google_billing_budget\" \"m\" {\n  billing_account = \"x\"\n}\n",
+            ),
+        ] {
+            let text = format!("provider \"{provider}\" {{}}\n{budget}");
+            let handmade = repo(&[("go.mod", "module x\n"), ("infra/budget.tf", &text)]);
+            let a = Assessment::of(handmade.path()).unwrap();
+            assert!(
+                !a.recommended_foundations("series-a")
+                    .contains(&"cost-guardrails"),
+                "{provider}"
+            );
+            let report = a.report("series-a");
+            let cost = report
+                .areas
+                .iter()
+                .find(|r| r.area == AreaId::CostGuardrails)
+                .unwrap();
+            assert_eq!(cost.area.foundation(), Some("cost-guardrails"));
+            assert_ne!(cost.finding.status, Status::Missing, "{provider}");
+        }
     }
 
     #[test]

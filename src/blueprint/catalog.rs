@@ -455,6 +455,7 @@ mod tests {
             [
                 "backup-restore",
                 "ci",
+                "cost-guardrails",
                 "iac",
                 "observability",
                 "secrets-rbac",
