@@ -103,8 +103,25 @@ fn quiet_prints_only_errors_and_verbose_says_why() {
         .success()
         .stdout_has("detected:\n  projects        . (node with npm;")
         .stdout_has("  database        postgres")
-        .stdout_has("why (stage seed):")
-        .stdout_has("  secrets-rbac    area secrets-access is ");
+        .stdout_has("why (stage seed):");
+    let why = |id: &str| {
+        verbose
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id) && l.contains(" area "))
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    assert!(
+        why("secrets-rbac").contains("  area secrets-access is "),
+        "{verbose}"
+    );
+    // Due at seed for the assessment, but laid by `init` only from series-a.
+    assert!(
+        why("cost-guardrails")
+            .ends_with("area cost-guardrails is missing, risk low: due, laid from series-a"),
+        "{verbose}"
+    );
     repo.scaffold(&["upgrade", "-q", "-v"])
         .code(2)
         .stderr_has("cannot be used with");

@@ -7,6 +7,7 @@ use crate::assess::Assessment;
 use crate::assess::rank::Bucket;
 use crate::blueprint::catalog::Catalog;
 use crate::detect::Detected;
+use crate::questions::{STAGES, stage_rank};
 
 /// The lines `-v` prints before the plan.
 pub(crate) fn reasons(assessment: &Assessment, catalog: &Catalog, stage: &str) -> String {
@@ -14,6 +15,7 @@ pub(crate) fn reasons(assessment: &Assessment, catalog: &Catalog, stage: &str) -
     let report = assessment.report(stage);
     let _ = writeln!(out, "why (stage {stage}):");
     let width = catalog.id_width();
+    let rank = stage_rank(stage);
     for blueprint in catalog.blueprints() {
         let id = blueprint.manifest.id.as_str();
         let areas: Vec<String> = report
@@ -22,6 +24,10 @@ pub(crate) fn reasons(assessment: &Assessment, catalog: &Catalog, stage: &str) -
             .filter(|r| r.area.foundation() == Some(id))
             .map(|r| {
                 let plan = match (r.bucket, r.priority) {
+                    // Due for the assessment, but `init` lays its foundation only from a later stage.
+                    (Bucket::Now | Bucket::Next, _) if rank < r.area.laid_from() => {
+                        format!("due, laid from {}", STAGES[r.area.laid_from()])
+                    }
                     (Bucket::Now, Some(p)) => format!("recommended now (priority {p})"),
                     (Bucket::Now, None) => "recommended now".to_owned(),
                     (Bucket::Next, _) => "recommended next".to_owned(),
