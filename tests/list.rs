@@ -12,6 +12,7 @@ fn list_shows_every_foundation() {
         "ci",
         "iac",
         "observability",
+        "production-access",
         "secrets-rbac",
         "staging-parity",
     ] {
@@ -36,6 +37,7 @@ fn list_json_has_id_version_summary_stages_and_source() {
             "ci",
             "iac",
             "observability",
+            "production-access",
             "secrets-rbac",
             "staging-parity"
         ]

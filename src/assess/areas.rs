@@ -72,7 +72,8 @@ impl AreaId {
     pub(crate) fn foundation(self) -> Option<&'static str> {
         match self {
             AreaId::Release | AreaId::SupplyChain => Some("ci"),
-            AreaId::SecretsAccess | AreaId::ProductionAccess => Some("secrets-rbac"),
+            AreaId::SecretsAccess => Some("secrets-rbac"),
+            AreaId::ProductionAccess => Some("production-access"),
             AreaId::BackupDr => Some("backup-restore"),
             AreaId::StagingParity => Some("staging-parity"),
             AreaId::Observability => Some("observability"),
@@ -93,6 +94,7 @@ impl AreaId {
                 | AreaId::StagingParity
                 | AreaId::Observability
                 | AreaId::IacDrift
+                | AreaId::ProductionAccess
         )
     }
 
@@ -642,6 +644,13 @@ pub(crate) fn handmade(area: AreaId, scan: &Scan) -> bool {
                     "aws_route53_health_check",
                     "google_monitoring_uptime_check_config",
                 ],
+            )
+            .is_empty(),
+        // Session Manager documents or IAP firewall rules the team wrote itself.
+        AreaId::ProductionAccess => !scan
+            .containing(
+                scan::is_iac,
+                &["aws_ssm_document", "35.235.240.0/20", "google_iap_"],
             )
             .is_empty(),
         _ => false,

@@ -194,6 +194,8 @@ impl Assessment {
                 .areas
                 .iter()
                 .filter(|r| r.area.is_primary() && r.bucket != Bucket::NotYet)
+                // Production access comes at series-a, once there are servers in a cloud.
+                .filter(|r| r.area != AreaId::ProductionAccess || (cloud && stage_rank(stage) >= 2))
                 .filter(|r| r.finding.status != Status::Present || r.finding.applied.is_some())
                 // A foundation the team built by hand is extended by hand, never doubled.
                 .filter(|r| r.finding.applied.is_some() || !areas::handmade(r.area, &self.scan))

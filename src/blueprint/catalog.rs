@@ -457,6 +457,7 @@ mod tests {
                 "ci",
                 "iac",
                 "observability",
+                "production-access",
                 "secrets-rbac",
                 "staging-parity"
             ]
