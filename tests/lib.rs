@@ -21,6 +21,7 @@ mod machine;
 mod manual;
 mod observability;
 mod parity_check;
+mod production_access;
 mod prompts;
 mod quiet;
 mod release;

@@ -273,6 +273,49 @@ mod tests {
     }
 
     #[test]
+    fn production_access_comes_at_series_a_with_a_cloud_unless_the_team_built_it() {
+        let main = "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n";
+        let plain = repo(&[("go.mod", "module x\n"), ("infra/main.tf", main)]);
+        let a = Assessment::of(plain.path()).unwrap();
+        assert!(
+            !a.recommended_foundations("seed")
+                .contains(&"production-access")
+        );
+        assert!(
+            a.recommended_foundations("series-a")
+                .contains(&"production-access")
+        );
+        let none = repo(&[("go.mod", "module x\n")]);
+        let a = Assessment::of(none.path()).unwrap();
+        assert!(
+            !a.recommended_foundations("series-a")
+                .contains(&"production-access")
+        );
+        for (file, text) in [
+            (
+                "infra/ssm.tf",
+                "resource \"aws_ssm_document\" \"prefs\" {\n  name = \"SSM-SessionManagerRunShell\"\n}\n",
+            ),
+            (
+                "infra/iap.tf",
+                "resource \"google_compute_firewall\" \"iap\" {\n  source_ranges = [\"35.235.240.0/20\"]\n}\n",
+            ),
+        ] {
+            let handmade = repo(&[
+                ("go.mod", "module x\n"),
+                ("infra/main.tf", main),
+                (file, text),
+            ]);
+            let a = Assessment::of(handmade.path()).unwrap();
+            assert!(
+                !a.recommended_foundations("series-a")
+                    .contains(&"production-access"),
+                "{file}"
+            );
+        }
+    }
+
+    #[test]
     fn a_hand_made_uptime_check_keeps_observability_out() {
         let check =
             "resource \"aws_route53_health_check\" \"up\" {\n  fqdn = \"a.example.com\"\n}\n";
