@@ -104,7 +104,7 @@ fn quiet_prints_only_errors_and_verbose_says_why() {
         .stdout_has("detected:\n  projects        . (node with npm;")
         .stdout_has("  database        postgres")
         .stdout_has("why (stage seed):")
-        .stdout_has("  secrets-rbac    area secrets-access is ");
+        .stdout_has("  secrets-rbac       area secrets-access is ");
     repo.scaffold(&["upgrade", "-q", "-v"])
         .code(2)
         .stderr_has("cannot be used with");

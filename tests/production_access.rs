@@ -189,3 +189,34 @@ fn production_access_without_secrets_rbac_is_refused() {
         .code(2)
         .stderr_has("production-access needs secrets-rbac");
 }
+
+#[test]
+fn assess_names_the_foundation_and_counts_it_partial_until_the_matrix_names_people() {
+    let repo = Repo::new();
+    lay(&repo, "aws");
+    let area = |repo: &Repo| {
+        let run = repo.scaffold(&["assess", "--json"]);
+        run.success();
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        report["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == "production-access")
+            .unwrap()
+            .clone()
+    };
+    let before = area(&repo);
+    assert_eq!(before["foundation"], "production-access", "{before:#}");
+    assert!(before["applied"].is_string(), "{before:#}");
+    assert_eq!(before["status"], "partial", "{before:#}");
+    let access = repo.read("docs/security/access.md");
+    repo.write(
+        "docs/security/access.md",
+        &access.replace(
+            "| Admin | two named people, no more |",
+            "| Admin | Ada, Grace |",
+        ),
+    );
+    assert_eq!(area(&repo)["status"], "present");
+}
