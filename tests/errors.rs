@@ -60,7 +60,7 @@ fn unknown_keys_are_errors_not_ignored() {
         .stderr_has("error: unknown key `langauge` (--set) (did you mean `language`?); known keys: project_name, stage, ci, language, cloud, database");
     repo.scaffold(&["init", "--yes", "--only", "backup"])
         .code(2)
-        .stderr_is("error: unknown foundation `backup` (did you mean `backup-restore`?); available: backup-restore, ci, cost-guardrails, iac, observability, secrets-rbac, staging-parity\n");
+        .stderr_is("error: unknown foundation `backup` (did you mean `backup-restore`?); available: backup-restore, ci, cost-guardrails, iac, observability, production-access, secrets-rbac, staging-parity\n");
     repo.scaffold(&["init", "--set", "stage"])
         .code(2)
         .stderr_is("error: `stage` is not of the form KEY=VALUE (e.g. `--set language=node`)\n");
@@ -129,7 +129,7 @@ fn unknown_foundations_are_named_with_the_available_ones() {
     let repo = Repo::new();
     repo.scaffold(&["add", "kubernetes"])
         .code(2)
-        .stderr_is("error: unknown foundation `kubernetes`; available: backup-restore, ci, cost-guardrails, iac, observability, secrets-rbac, staging-parity\n");
+        .stderr_is("error: unknown foundation `kubernetes`; available: backup-restore, ci, cost-guardrails, iac, observability, production-access, secrets-rbac, staging-parity\n");
     let mut args = vec!["init", "--yes", "--only", "ci,vault"];
     args.extend_from_slice(&SEED_NODE);
     repo.scaffold(&args)

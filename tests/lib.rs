@@ -22,6 +22,7 @@ mod machine;
 mod manual;
 mod observability;
 mod parity_check;
+mod production_access;
 mod prompts;
 mod quiet;
 mod release;

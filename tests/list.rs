@@ -13,6 +13,7 @@ fn list_shows_every_foundation() {
         "cost-guardrails",
         "iac",
         "observability",
+        "production-access",
         "secrets-rbac",
         "staging-parity",
     ] {
@@ -38,6 +39,7 @@ fn list_json_has_id_version_summary_stages_and_source() {
             "cost-guardrails",
             "iac",
             "observability",
+            "production-access",
             "secrets-rbac",
             "staging-parity"
         ]

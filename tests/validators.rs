@@ -309,7 +309,7 @@ fn render_all() -> Matrix {
             &label,
             &case.answers,
             own,
-            "ci,secrets-rbac,backup-restore,staging-parity,observability,iac,cost-guardrails",
+            "ci,secrets-rbac,backup-restore,staging-parity,observability,iac,cost-guardrails,production-access",
         );
         unique.add(tmp.path(), &dir, &label, |_| true);
         trees.push((label, dir));
@@ -672,7 +672,7 @@ fn every_combination_renders_every_foundation() {
     for (label, dir) in &m.trees {
         let files = files(dir);
         let adrs = files.iter().filter(|f| f.starts_with("docs/adr/")).count();
-        assert_eq!(adrs, 7, "{label}: one ADR per foundation: {files:?}");
+        assert_eq!(adrs, 8, "{label}: one ADR per foundation: {files:?}");
     }
 }
 

@@ -75,7 +75,8 @@ impl AreaId {
     pub(crate) fn foundation(self) -> Option<&'static str> {
         match self {
             AreaId::Release | AreaId::SupplyChain => Some("ci"),
-            AreaId::SecretsAccess | AreaId::ProductionAccess => Some("secrets-rbac"),
+            AreaId::SecretsAccess => Some("secrets-rbac"),
+            AreaId::ProductionAccess => Some("production-access"),
             AreaId::BackupDr => Some("backup-restore"),
             AreaId::StagingParity => Some("staging-parity"),
             AreaId::Observability => Some("observability"),
@@ -97,6 +98,7 @@ impl AreaId {
                 | AreaId::Observability
                 | AreaId::IacDrift
                 | AreaId::CostGuardrails
+                | AreaId::ProductionAccess
         )
     }
 
@@ -663,6 +665,13 @@ pub(crate) fn handmade(area: AreaId, scan: &Scan) -> bool {
             .containing(
                 scan::is_iac,
                 &["aws_budgets_budget", "google_billing_budget"],
+            )
+            .is_empty(),
+        // Session Manager documents or IAP firewall rules the team wrote itself.
+        AreaId::ProductionAccess => !scan
+            .containing(
+                scan::is_iac,
+                &["aws_ssm_document", "35.235.240.0/20", "google_iap_"],
             )
             .is_empty(),
         _ => false,

@@ -195,6 +195,8 @@ impl Assessment {
                 .iter()
                 .filter(|r| r.area.is_primary() && r.bucket != Bucket::NotYet)
                 .filter(|r| stage_rank(stage) >= r.area.laid_from())
+                // Production access comes at series-a, once there are servers in a cloud.
+                .filter(|r| r.area != AreaId::ProductionAccess || (cloud && stage_rank(stage) >= 2))
                 .filter(|r| r.finding.status != Status::Present || r.finding.applied.is_some())
                 // A foundation the team built by hand is extended by hand, never doubled.
                 .filter(|r| r.finding.applied.is_some() || !areas::handmade(r.area, &self.scan))
@@ -268,6 +270,49 @@ mod tests {
                 .find(|r| r.area == AreaId::IacDrift)
                 .unwrap();
             assert_ne!(iac.finding.status, Status::Missing, "{backend}");
+        }
+    }
+
+    #[test]
+    fn production_access_comes_at_series_a_with_a_cloud_unless_the_team_built_it() {
+        let main = "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n";
+        let plain = repo(&[("go.mod", "module x\n"), ("infra/main.tf", main)]);
+        let a = Assessment::of(plain.path()).unwrap();
+        assert!(
+            !a.recommended_foundations("seed")
+                .contains(&"production-access")
+        );
+        assert!(
+            a.recommended_foundations("series-a")
+                .contains(&"production-access")
+        );
+        let none = repo(&[("go.mod", "module x\n")]);
+        let a = Assessment::of(none.path()).unwrap();
+        assert!(
+            !a.recommended_foundations("series-a")
+                .contains(&"production-access")
+        );
+        for (file, text) in [
+            (
+                "infra/ssm.tf",
+                "resource \"aws_ssm_document\" \"prefs\" {\n  name = \"SSM-SessionManagerRunShell\"\n}\n",
+            ),
+            (
+                "infra/iap.tf",
+                "resource \"google_compute_firewall\" \"iap\" {\n  source_ranges = [\"35.235.240.0/20\"]\n}\n",
+            ),
+        ] {
+            let handmade = repo(&[
+                ("go.mod", "module x\n"),
+                ("infra/main.tf", main),
+                (file, text),
+            ]);
+            let a = Assessment::of(handmade.path()).unwrap();
+            assert!(
+                !a.recommended_foundations("series-a")
+                    .contains(&"production-access"),
+                "{file}"
+            );
         }
     }
 

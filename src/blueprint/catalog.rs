@@ -458,6 +458,7 @@ mod tests {
                 "cost-guardrails",
                 "iac",
                 "observability",
+                "production-access",
                 "secrets-rbac",
                 "staging-parity"
             ]
