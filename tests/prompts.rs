@@ -314,6 +314,16 @@ fn long_steps_show_a_spinner_on_a_terminal_only() {
     session.set_expect_timeout(Some(Duration::from_mins(1)));
     session.expect("reading the repo").unwrap();
     session.expect(Eof).unwrap();
+    let mut init = crate::support::command();
+    init.args(["init", "--yes", "--only", "ci"])
+        .args(SEED_GO)
+        .current_dir(repo.path())
+        .env("TERM", "xterm-256color")
+        .env("SCAFFOLD_PROGRESS_DELAY_MS", "0");
+    let mut session = Session::spawn(init).expect("spawn scaffold on a pty");
+    session.set_expect_timeout(Some(Duration::from_mins(1)));
+    session.expect("reading the blueprints' source").unwrap();
+    session.expect(Eof).unwrap();
     let piped = crate::support::command()
         .args(["assess"])
         .current_dir(repo.path())

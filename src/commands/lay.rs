@@ -72,7 +72,9 @@ fn lay(
 ) -> Result<ExitStatus> {
     let (state, recovered) = open_state(fs, !config.dry_run)?;
     let upgrading = matches!(selection, Selection::Upgrade { .. });
-    let fork = open_source(config, &state, upgrading)?;
+    let fork = crate::progress::with_spinner("reading the blueprints' source", || {
+        open_source(config, &state, upgrading)
+    })?;
     let catalog = Catalog::load(fork.as_ref())?;
     let provided = answers::gather(&config.sets, config.answers_file.as_deref(), stage_flag)?;
     let mut terminal = Terminal::new();

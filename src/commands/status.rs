@@ -64,8 +64,14 @@ pub(crate) fn run(args: &StatusArgs) -> Result<ExitStatus> {
         git: &git,
     };
     let fork = match (&args.source, &state.source) {
-        (Some(spec), _) => Some(sources.open(spec, None)?),
-        (None, Some(record)) => Some(sources.reopen(record, None)?),
+        (Some(spec), _) => Some(crate::progress::with_spinner(
+            "reading the blueprints' source",
+            || sources.open(spec, None),
+        )?),
+        (None, Some(record)) => Some(crate::progress::with_spinner(
+            "reading the blueprints' source",
+            || sources.reopen(record, None),
+        )?),
         (None, None) => None,
     };
     let catalog = Catalog::load(fork.as_ref())?;
