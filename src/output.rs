@@ -88,11 +88,15 @@ pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// Writes a `--json` report: the object given, with `schema_version` added, pretty-printed.
 pub(crate) fn json_document(report: &impl serde::Serialize) -> crate::error::Result<()> {
-    let mut value = serde_json::to_value(report).expect("reports are maps of strings and numbers");
+    let unprintable = |e: serde_json::Error| crate::error::Error::Write {
+        path: std::path::PathBuf::from("<stdout>"),
+        source: std::io::Error::other(e),
+    };
+    let mut value = serde_json::to_value(report).map_err(unprintable)?;
     if let serde_json::Value::Object(map) = &mut value {
         map.insert("schema_version".to_owned(), SCHEMA_VERSION.into());
     }
-    let mut text = serde_json::to_string_pretty(&value).expect("a JSON value prints");
+    let mut text = serde_json::to_string_pretty(&value).map_err(unprintable)?;
     text.push('\n');
     requested(&text)
 }
