@@ -16,29 +16,12 @@ use crate::support::Repo;
 
 /// Every foundation at series-a with a `PostgreSQL` database, for this CI host and cloud.
 fn render(ci: &str, cloud: &str) -> Repo {
-    let repo = Repo::new();
-    repo.scaffold(&[
-        "init",
-        "--yes",
-        "--only",
+    crate::support::lay_series_a(
         "ci,secrets-rbac,backup-restore,staging-parity",
-        "--set",
-        "stage=series-a",
-        "--set",
-        &format!("ci={ci}"),
-        "--set",
-        "language=node",
-        "--set",
-        &format!("cloud={cloud}"),
-        "--set",
-        "database=postgres",
-        "--set",
-        "code_owner=@acme/platform",
-        "--set",
-        "repository=acme/demo",
-    ])
-    .success();
-    repo
+        ci,
+        cloud,
+        "postgres",
+    )
 }
 
 fn bucket_dir(repo: &Repo) -> std::path::PathBuf {

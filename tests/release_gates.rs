@@ -15,29 +15,7 @@ use crate::support::Repo;
 
 /// Lays secrets-rbac (and ci) at series-a for this CI host and cloud.
 fn render(ci: &str, cloud: &str) -> Repo {
-    let repo = Repo::new();
-    repo.scaffold(&[
-        "init",
-        "--yes",
-        "--only",
-        "ci,secrets-rbac",
-        "--set",
-        "stage=series-a",
-        "--set",
-        &format!("ci={ci}"),
-        "--set",
-        "language=node",
-        "--set",
-        &format!("cloud={cloud}"),
-        "--set",
-        "database=none",
-        "--set",
-        "code_owner=@acme/platform",
-        "--set",
-        "repository=acme/demo",
-    ])
-    .success();
-    repo
+    crate::support::lay_series_a("ci,secrets-rbac", ci, cloud, "none")
 }
 
 /// `target/checks/bin/<name>` (`$SCAFFOLD_CHECKS` overrides the folder).

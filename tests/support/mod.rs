@@ -341,3 +341,36 @@ pub(crate) fn git(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A repo with `only` laid at series-a for a Node project on this CI host, cloud and database, the
+/// team's owner and repository answered (the deploy identities and buckets need them).
+pub(crate) fn lay_series_a(only: &str, ci: &str, cloud: &str, database: &str) -> Repo {
+    let repo = Repo::new();
+    let (ci, cloud, database) = (
+        format!("ci={ci}"),
+        format!("cloud={cloud}"),
+        format!("database={database}"),
+    );
+    repo.scaffold(&[
+        "init",
+        "--yes",
+        "--only",
+        only,
+        "--set",
+        "stage=series-a",
+        "--set",
+        &ci,
+        "--set",
+        "language=node",
+        "--set",
+        &cloud,
+        "--set",
+        &database,
+        "--set",
+        "code_owner=@acme/platform",
+        "--set",
+        "repository=acme/demo",
+    ])
+    .success();
+    repo
+}
