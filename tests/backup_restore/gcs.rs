@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use super::offsite::{age_keys, ok, refused};
+use super::offsite::{age_keys, encrypted_backup, ok, refused};
 use super::{APP_PASSWORD, Engine, files_in, render, run_ok, run_script, servers, unique_db};
 
 const STUB: &str = r#"#!/usr/bin/env bash
@@ -90,21 +90,7 @@ fn offsite_uploads_to_gcs_and_the_drill_restores_the_newest_through_a_stub_gclou
     ];
 
     let local = work.path().join("local");
-    let run = run_script(
-        repo.path(),
-        "backup.sh",
-        Some(&url),
-        &[local.to_str().unwrap()],
-        &[("BACKUP_AGE_RECIPIENT", &recipient)],
-    );
-    ok(&run, "backup.sh");
-    let dump = run.stdout.lines().last().unwrap().to_owned();
-    let name = Path::new(&dump)
-        .file_name()
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let (dump, name) = encrypted_backup(repo.path(), &url, &local, &recipient);
 
     // A bucket that does not exist: non-zero, nothing pruned.
     let mut missing = env.clone();

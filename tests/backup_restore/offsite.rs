@@ -44,6 +44,31 @@ pub(super) fn ok(run: &Run, what: &str) {
     assert_eq!(run.code, Some(0), "{what} failed:\n{}", run.all());
 }
 
+/// `backup.sh` into `local`, encrypted to `recipient`: the dump's path and file name.
+pub(super) fn encrypted_backup(
+    repo: &Path,
+    url: &str,
+    local: &Path,
+    recipient: &str,
+) -> (String, String) {
+    let run = run_script(
+        repo,
+        "backup.sh",
+        Some(url),
+        &[local.to_str().unwrap()],
+        &[("BACKUP_AGE_RECIPIENT", recipient)],
+    );
+    ok(&run, "backup.sh");
+    let dump = run.stdout.lines().last().unwrap().to_owned();
+    let name = Path::new(&dump)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (dump, name)
+}
+
 pub(super) fn refused(run: &Run, what: &str, message: &str) {
     assert!(
         run.code.is_some_and(|c| c != 0),
@@ -439,21 +464,7 @@ fn offsite_uploads_to_s3_prunes_and_the_drill_restores_the_newest() {
     fs::create_dir_all(&local).unwrap();
     let old = local.join(format!("{db}-20000101T000000Z.dump.age"));
     fs::write(&old, "an older local copy").unwrap();
-    let run = run_script(
-        repo.path(),
-        "backup.sh",
-        Some(&url),
-        &[local.to_str().unwrap()],
-        &[("BACKUP_AGE_RECIPIENT", &recipient)],
-    );
-    ok(&run, "backup.sh");
-    let dump = run.stdout.lines().last().unwrap().to_owned();
-    let name = Path::new(&dump)
-        .file_name()
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let (dump, name) = encrypted_backup(repo.path(), &url, &local, &recipient);
 
     // A bucket that does not exist: non-zero, nothing pruned.
     let mut env = aws_env.to_vec();
